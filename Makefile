@@ -1,0 +1,52 @@
+# One entry point for every task; CI runs `make test` through .ci/run.
+SHELL := /bin/bash
+.DEFAULT_GOAL := synth
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAGE ?= dev
+TEMPLATE := cdk.out/NtmTuning-$(STAGE).template.json
+
+# Never let an AWS SDK look for credentials on an instance metadata endpoint.
+export AWS_EC2_METADATA_DISABLED := true
+# jsii prints an end-of-life banner on every start under Node.js 20; the README
+# asks for Node.js 22 or newer and this keeps the output readable meanwhile.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+# aws-cdk-lib's own template validation only warns and costs seconds per synth;
+# `make test` runs cfn-lint on the template instead.
+export CDK_VALIDATION := false
+
+.PHONY: install synth test lint bench rehearse clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed
+
+synth: install
+	npx cdk synth --quiet
+	$(BIN)/python -m ntm_tune.template_summary $(TEMPLATE)
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: install
+	$(BIN)/python benchmarks/bench_synth.py --output docs/benchmarks.md
+
+rehearse: install
+	$(BIN)/ntm-tune rehearse
+
+clean:
+	rm -rf cdk.out .pytest_cache

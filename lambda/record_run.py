@@ -1,0 +1,228 @@
+"""Last state of every run: record the outcome in the run history.
+
+On the success path the event has `tuningJob` (the ended job's name and status);
+on the failure path it has `error` (the Error and Cause that Step Functions
+caught). Either way the handler describes the tuning job, when one exists, and
+writes one DynamoDB item, one JSON summary in S3 and, for a succeeded run, the
+best objective value as a CloudWatch metric. Recording a run again replaces its
+item and summary, so each run has exactly one record.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from functools import cache
+
+import boto3
+from boto3.dynamodb.types import TypeSerializer
+from ntm_spec.results import RUN_SUMMARY_PREFIX, TuningResult, summarize_tuning_job
+
+logger = logging.getLogger()
+logger.setLevel(logging.INFO)
+
+METRIC_NAMESPACE = "NtmTuning"
+METRIC_NAME = "BestValidationTotalLoss"
+
+
+@dataclass(frozen=True)
+class Settings:
+    table_name: str
+    artifacts_bucket: str
+    stage: str
+
+    @classmethod
+    def from_environment(cls) -> Settings:
+        return cls(
+            table_name=os.environ["RUN_HISTORY_TABLE"],
+            artifacts_bucket=os.environ["ARTIFACTS_BUCKET"],
+            stage=os.environ["STAGE"],
+        )
+
+
+@dataclass(frozen=True)
+class Clients:
+    sagemaker: object
+    dynamodb: object
+    s3: object
+    cloudwatch: object
+
+
+@cache
+def _clients() -> Clients:
+    return Clients(
+        sagemaker=boto3.client("sagemaker"),
+        dynamodb=boto3.client("dynamodb"),
+        s3=boto3.client("s3"),
+        cloudwatch=boto3.client("cloudwatch"),
+    )
+
+
+def handler(event: dict, context: object) -> dict:
+    return record_run(
+        event, clients=_clients(), settings=Settings.from_environment(), now=datetime.now(UTC)
+    )
+
+
+def record_run(event: dict, *, clients: Clients, settings: Settings, now: datetime) -> dict:
+    """Record the run described by `event`; return its outcome for the next state."""
+    state = event.get("state") or {}
+    execution = event.get("execution") or {}
+    run = state.get("run") or {}
+    error = state.get("error")
+    tuning_job_name = (state.get("tuningJob") or {}).get("HyperParameterTuningJobName") or (
+        state.get("attempt") or {}
+    ).get("tuningJobName")
+
+    result = (
+        _describe(clients.sagemaker, tuning_job_name)
+        if tuning_job_name and _job_may_exist(error)
+        else None
+    )
+    outcome, reason = _outcome(result, error)
+
+    record = {
+        "dataset": run.get("dataset") or state.get("dataset") or "-",
+        "runKey": f"{run.get('startedAt') or execution.get('startTime', '')}#{execution.get('name', '')}",
+        "executionName": execution.get("name", ""),
+        "runId": run.get("runId", ""),
+        "trigger": run.get("trigger") or state.get("trigger") or "manual",
+        "version": run.get("version") or state.get("version") or "",
+        "outcome": outcome,
+        "reason": reason,
+        "recordedAt": now.isoformat(),
+        "stage": settings.stage,
+    }
+    if result is not None:
+        record.update(_result_fields(result))
+
+    summary_key = f"{RUN_SUMMARY_PREFIX}{record['dataset']}/{record['runKey'].replace(':', '-').replace('#', '_')}.json"
+    record["summaryS3Uri"] = f"s3://{settings.artifacts_bucket}/{summary_key}"
+
+    clients.s3.put_object(
+        Bucket=settings.artifacts_bucket,
+        Key=summary_key,
+        Body=json.dumps(record, indent=2, sort_keys=True).encode(),
+        ContentType="application/json",
+    )
+    clients.dynamodb.put_item(TableName=settings.table_name, Item=_to_dynamodb(record))
+    if outcome == "succeeded":
+        clients.cloudwatch.put_metric_data(
+            Namespace=METRIC_NAMESPACE,
+            MetricData=[
+                {
+                    "MetricName": METRIC_NAME,
+                    "Dimensions": [
+                        {"Name": "Stage", "Value": settings.stage},
+                        {"Name": "Dataset", "Value": record["dataset"]},
+                    ],
+                    "Value": record["objectiveValue"],
+                    "Timestamp": now,
+                }
+            ],
+        )
+
+    logger.info(
+        "Run recorded",
+        extra={
+            "run_key": record["runKey"],
+            "outcome": outcome,
+            "tuning_job_name": tuning_job_name,
+            "reason": reason,
+        },
+    )
+    return {
+        "outcome": outcome,
+        "reason": reason,
+        "tuningJobName": tuning_job_name,
+        "objectiveValue": record.get("objectiveValue"),
+        "summaryS3Uri": record["summaryS3Uri"],
+    }
+
+
+def _job_may_exist(error: dict | None) -> bool:
+    # A rejected run never reached SageMaker, so there is nothing to describe.
+    return not error or error.get("Error") != "RunRejected"
+
+
+def _describe(sagemaker, name: str) -> TuningResult | None:
+    try:
+        description = sagemaker.describe_hyper_parameter_tuning_job(
+            HyperParameterTuningJobName=name
+        )
+    except sagemaker.exceptions.ResourceNotFound:
+        logger.info("Tuning job not found; it was never created", extra={"tuning_job_name": name})
+        return None
+    return summarize_tuning_job(description)
+
+
+def _outcome(result: TuningResult | None, error: dict | None) -> tuple[str, str]:
+    if error:
+        cause = _error_message(error)
+        if error.get("Error") == "RunRejected":
+            return "rejected", cause
+        if result is not None and result.reason:
+            return "failed", result.reason
+        return "failed", f"{error.get('Error', 'Error')}: {cause}"
+    if result is None:
+        return "failed", "the tuning job was not found"
+    return result.outcome, result.reason
+
+
+def _error_message(error: dict) -> str:
+    cause = error.get("Cause") or ""
+    try:
+        parsed = json.loads(cause)
+    except (TypeError, json.JSONDecodeError):
+        return cause
+    if isinstance(parsed, dict):
+        return str(parsed.get("errorMessage") or parsed.get("FailureReason") or cause)
+    return cause
+
+
+def _result_fields(result: TuningResult) -> dict[str, object]:
+    fields: dict[str, object] = {
+        "tuningJobName": result.tuning_job_name,
+        "tuningJobStatus": result.tuning_job_status,
+        "trainingJobStatusCounters": result.training_job_status_counters,
+        "objectiveStatusCounters": result.objective_status_counters,
+    }
+    if result.creation_time:
+        fields["tuningJobCreationTime"] = result.creation_time
+    if result.end_time:
+        fields["tuningJobEndTime"] = result.end_time
+    best = result.best_training_job
+    if result.outcome == "succeeded" and best is not None:
+        fields.update(
+            {
+                "bestTrainingJobName": best.name,
+                "objectiveMetric": best.objective_metric,
+                "objectiveValue": best.objective_value,
+                "tunedHyperParameters": best.tuned_hyperparameters,
+                "modelArtifactS3Uri": best.model_artifact_s3_uri,
+                "trainingStartTime": best.training_start_time,
+                "trainingEndTime": best.training_end_time,
+            }
+        )
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+def _to_dynamodb(record: dict[str, object]) -> dict[str, dict]:
+    serializer = TypeSerializer()
+    return {
+        key: serializer.serialize(_decimals(value))
+        for key, value in record.items()
+        if value not in (None, "")
+    }
+
+
+def _decimals(value: object) -> object:
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, dict):
+        return {key: _decimals(item) for key, item in value.items()}
+    return value

@@ -1,0 +1,707 @@
+"""The tuning configuration: loading, defaults and every cross-field rule.
+
+A configuration is a nested mapping (read from TOML by `app.py` and `ntm-tune`,
+or from JSON in a Lambda function). `load_config` checks all of it and raises one
+SpecError listing every problem, so the user can fix them in one pass.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from ntm_spec.errors import Problem, SpecError
+from ntm_spec.hyperparameters import (
+    NTM_HYPERPARAMETERS,
+    OBJECTIVE_METRIC,
+    OBJECTIVE_TYPE,
+    RECOMMENDED_RANGES,
+    Kind,
+    format_value,
+)
+from ntm_spec.instances import (
+    DEFAULT_INSTANCE_TYPE,
+    NTM_GPU_INSTANCE_TYPES,
+    is_cpu_instance_type,
+)
+from ntm_spec.names import prefix_problems
+from ntm_spec.ranges import CategoricalRange, ParameterRange, closest_name, parse_ranges
+
+STRATEGIES = ("Bayesian", "Random", "Hyperband", "Grid")
+CHANNEL_NAMES = ("train", "validation", "test", "auxiliary")
+DISTRIBUTIONS = ("FullyReplicated", "ShardedByS3Key")
+# Managed spot training without checkpoints may wait at most one hour, and NTM
+# cannot checkpoint (SageMaker Developer Guide, "Managed Spot Training").
+SPOT_MAX_WAIT_WITHOUT_CHECKPOINTS = 3600
+# SageMaker's limit for a training job's MaxRuntimeInSeconds: 28 days.
+MAX_TRAINING_RUNTIME_SECONDS = 28 * 24 * 3600
+
+DEFAULTS: dict[str, object] = {
+    "stage": "dev",
+    "job_name_prefix": "ntm-dev",
+    "dataset": {"name": "corpus"},
+    "training": {
+        "instance_type": DEFAULT_INSTANCE_TYPE,
+        "instance_count": 1,
+        "allow_cpu": False,
+        "volume_size_gb": 30,
+        "max_runtime_seconds": 3600,
+        "spot": {"enabled": False, "max_wait_seconds": 3600},
+    },
+    "tuning": {
+        "strategy": "Bayesian",
+        "max_training_jobs": 20,
+        "max_parallel_training_jobs": 2,
+        "early_stopping": "Off",
+        "hyperband": {},
+        "completion": {},
+    },
+    "objective": {"metric": OBJECTIVE_METRIC, "type": OBJECTIVE_TYPE},
+    "ranges": RECOMMENDED_RANGES,
+    "static_hyperparameters": {"num_topics": 20, "epochs": 50},
+    "channels": {
+        "train": {"distribution": "ShardedByS3Key"},
+        "validation": {"distribution": "FullyReplicated"},
+        "auxiliary": {"distribution": "FullyReplicated"},
+    },
+    "budget": {"max_gpu_hours_per_run": 40.0},
+    "schedule": {},
+    "notifications": {},
+    "security": {"kms_key_arn": "", "vpc_subnet_ids": [], "vpc_security_group_ids": []},
+}
+
+
+@dataclass(frozen=True)
+class Channel:
+    name: str
+    distribution: str
+
+
+@dataclass(frozen=True)
+class TuningConfig:
+    """A validated configuration; build one with `load_config`."""
+
+    stage: str
+    job_name_prefix: str
+    dataset_name: str
+    instance_type: str
+    instance_count: int
+    volume_size_gb: int
+    max_runtime_seconds: int
+    spot_enabled: bool
+    spot_max_wait_seconds: int
+    strategy: str
+    max_training_jobs: int
+    max_parallel_training_jobs: int
+    early_stopping: str
+    random_seed: int | None
+    hyperband: dict[str, int]
+    completion: dict[str, object]
+    ranges: tuple[ParameterRange, ...]
+    static_hyperparameters: dict[str, str]
+    channels: tuple[Channel, ...]
+    max_gpu_hours_per_run: float
+    schedule: dict[str, object]
+    notification_email: str
+    kms_key_arn: str
+    vpc_subnet_ids: tuple[str, ...]
+    vpc_security_group_ids: tuple[str, ...]
+    raw: dict[str, object] = field(repr=False, compare=False)
+
+    @property
+    def worst_case_gpu_hours(self) -> float:
+        return self.max_training_jobs * self.instance_count * self.max_runtime_seconds / 3600
+
+    @property
+    def uses_gpu(self) -> bool:
+        return not is_cpu_instance_type(self.instance_type)
+
+
+def merge(base: Mapping[str, object], override: Mapping[str, object]) -> dict[str, object]:
+    """Deep-merge `override` into a copy of `base`; tables merge, other values replace.
+
+    `ranges` is replaced whole when the override has it, so that a user's file
+    lists exactly the ranges it tunes; removing a range means leaving it out.
+    """
+    merged = copy.deepcopy(dict(base))
+    for key, value in override.items():
+        if key != "ranges" and isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = merge(merged[key], value)  # type: ignore[arg-type]
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def load_config(raw: Mapping[str, object]) -> TuningConfig:
+    """Validate `raw` merged over DEFAULTS; raise SpecError with every problem found."""
+    data = merge(DEFAULTS, raw)
+    reader = _Reader(data)
+
+    stage = reader.string("stage", pattern_hint="letters, digits and hyphens")
+    prefix = reader.string("job_name_prefix")
+    reader.problems.extend(prefix_problems(prefix))
+    dataset_name = reader.string("dataset.name")
+
+    instance_type = reader.string("training.instance_type")
+    allow_cpu = reader.boolean("training.allow_cpu")
+    instance_count = reader.integer("training.instance_count", 1, 100)
+    volume_size_gb = reader.integer("training.volume_size_gb", 1, 16384)
+    max_runtime = reader.integer("training.max_runtime_seconds", 1, MAX_TRAINING_RUNTIME_SECONDS)
+    spot_enabled = reader.boolean("training.spot.enabled")
+    spot_max_wait = reader.integer(
+        "training.spot.max_wait_seconds", 1, MAX_TRAINING_RUNTIME_SECONDS
+    )
+
+    strategy = reader.choice("tuning.strategy", STRATEGIES)
+    max_jobs = reader.integer("tuning.max_training_jobs", 1, 750)
+    max_parallel = reader.integer("tuning.max_parallel_training_jobs", 1, 100)
+    early_stopping = reader.choice("tuning.early_stopping", ("Off", "Auto"))
+    random_seed = reader.optional_integer("tuning.random_seed", 0, 2**31 - 1)
+    hyperband = reader.table("tuning.hyperband")
+    completion = reader.table("tuning.completion")
+
+    objective_metric = reader.string("objective.metric")
+    objective_type = reader.string("objective.type")
+    raw_ranges = reader.table("ranges")
+    raw_static = reader.table("static_hyperparameters")
+    raw_channels = reader.table("channels")
+    budget = reader.number("budget.max_gpu_hours_per_run", 0.0, math.inf)
+    schedule = reader.table("schedule")
+    notification_email = reader.optional_string("notifications.email")
+    kms_key_arn = reader.optional_string("security.kms_key_arn")
+    subnets = reader.string_list("security.vpc_subnet_ids")
+    security_groups = reader.string_list("security.vpc_security_group_ids")
+    problems = reader.problems
+
+    ranges, range_problems = parse_ranges(raw_ranges)
+    problems.extend(range_problems)
+    static = _static_hyperparameters(raw_static, ranges, problems)
+    channels = _channels(raw_channels, problems)
+
+    _check_instance(instance_type, allow_cpu, problems)
+    _check_objective(objective_metric, objective_type, channels, problems)
+    _check_strategy(strategy, early_stopping, ranges, hyperband, problems)
+    _check_completion(completion, problems)
+    if max_jobs is not None and max_parallel is not None and max_parallel > max_jobs:
+        problems.append(
+            Problem(
+                "tuning.max_parallel_training_jobs",
+                max_parallel,
+                f"it exceeds tuning.max_training_jobs ({max_jobs})",
+                f"Set it to at most {max_jobs}",
+            )
+        )
+    if spot_enabled and max_runtime is not None and spot_max_wait is not None:
+        _check_spot(max_runtime, spot_max_wait, problems)
+    if bool(subnets) != bool(security_groups):
+        problems.append(
+            Problem(
+                "security.vpc_subnet_ids",
+                list(subnets),
+                "a VPC configuration needs both subnets and security groups",
+                "Set both security.vpc_subnet_ids and security.vpc_security_group_ids, or neither",
+            )
+        )
+
+    if not problems and instance_type and not is_cpu_instance_type(instance_type):
+        worst_case = max_jobs * instance_count * max_runtime / 3600  # type: ignore[operator]
+        if worst_case > budget:  # type: ignore[operator]
+            problems.append(
+                Problem(
+                    "budget.max_gpu_hours_per_run",
+                    budget,
+                    f"the worst case is {worst_case:g} GPU hours (tuning.max_training_jobs "
+                    f"{max_jobs} x training.instance_count {instance_count} x "
+                    f"training.max_runtime_seconds {max_runtime} / 3600)",
+                    "Raise the budget, or lower max_training_jobs, instance_count or max_runtime_seconds",
+                )
+            )
+
+    if problems:
+        raise SpecError(problems)
+
+    return TuningConfig(
+        stage=stage,
+        job_name_prefix=prefix,
+        dataset_name=dataset_name,
+        instance_type=instance_type,
+        instance_count=instance_count,
+        volume_size_gb=volume_size_gb,
+        max_runtime_seconds=max_runtime,
+        spot_enabled=spot_enabled,
+        spot_max_wait_seconds=spot_max_wait,
+        strategy=strategy,
+        max_training_jobs=max_jobs,
+        max_parallel_training_jobs=max_parallel,
+        early_stopping=early_stopping,
+        random_seed=random_seed,
+        hyperband=dict(hyperband),
+        completion=dict(completion),
+        ranges=tuple(ranges),
+        static_hyperparameters=static,
+        channels=tuple(channels),
+        max_gpu_hours_per_run=budget,
+        schedule=dict(schedule),
+        notification_email=notification_email,
+        kms_key_arn=kms_key_arn,
+        vpc_subnet_ids=tuple(subnets),
+        vpc_security_group_ids=tuple(security_groups),
+        raw=data,
+    )
+
+
+class _Reader:
+    """Read typed values by dotted key, recording a Problem instead of raising."""
+
+    def __init__(self, data: Mapping[str, object]):
+        self.data = data
+        self.problems: list[Problem] = []
+
+    def get(self, key: str) -> object:
+        node: object = self.data
+        for part in key.split("."):
+            if not isinstance(node, Mapping):
+                return None
+            node = node.get(part)
+        return node
+
+    def string(self, key: str, pattern_hint: str = "") -> str:
+        value = self.get(key)
+        if not isinstance(value, str) or not value:
+            hint = f" of {pattern_hint}" if pattern_hint else ""
+            self.problems.append(
+                Problem(
+                    key, value, "a non-empty string is required", f"Set {key} to a string{hint}"
+                )
+            )
+            return ""
+        return value
+
+    def optional_string(self, key: str) -> str:
+        value = self.get(key)
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            self.problems.append(
+                Problem(key, value, "a string is required", f"Quote the value of {key}")
+            )
+            return ""
+        return value
+
+    def boolean(self, key: str) -> bool:
+        value = self.get(key)
+        if not isinstance(value, bool):
+            self.problems.append(
+                Problem(key, value, "true or false is required", f"Set {key} = true or false")
+            )
+            return False
+        return value
+
+    def integer(self, key: str, low: int, high: int) -> int:
+        value = self.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            self.problems.append(
+                Problem(
+                    key,
+                    value,
+                    f"an integer from {low} to {high} is required",
+                    f"Set {key} inside that interval",
+                )
+            )
+            return low
+        return value
+
+    def optional_integer(self, key: str, low: int, high: int) -> int | None:
+        if self.get(key) is None:
+            return None
+        return self.integer(key, low, high)
+
+    def number(self, key: str, low: float, high: float) -> float:
+        value = self.get(key)
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not low <= value <= high
+        ):
+            self.problems.append(
+                Problem(
+                    key, value, f"a number from {low:g} is required", f"Set {key} to such a number"
+                )
+            )
+            return low
+        return float(value)
+
+    def choice(self, key: str, choices: tuple[str, ...]) -> str:
+        value = self.get(key)
+        if value not in choices:
+            self.problems.append(
+                Problem(key, value, "unknown value", "Use one of " + ", ".join(choices))
+            )
+            return choices[0]
+        return value  # type: ignore[return-value]
+
+    def table(self, key: str) -> Mapping[str, object]:
+        value = self.get(key)
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            self.problems.append(
+                Problem(key, value, "a table is required", f"Write [{key}] as a TOML table")
+            )
+            return {}
+        return value
+
+    def string_list(self, key: str) -> list[str]:
+        value = self.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
+            self.problems.append(
+                Problem(key, value, "a list of strings is required", f'Write {key} = ["..."]')
+            )
+            return []
+        return value
+
+
+def _static_hyperparameters(
+    raw: Mapping[str, object], ranges: list[ParameterRange], problems: list[Problem]
+) -> dict[str, str]:
+    tuned = {parameter_range.name for parameter_range in ranges}
+    static: dict[str, str] = {}
+    for name, value in raw.items():
+        key = f"static_hyperparameters.{name}"
+        spec = NTM_HYPERPARAMETERS.get(name)
+        if spec is None:
+            problems.append(
+                Problem(
+                    key,
+                    name,
+                    "NTM has no hyperparameter of that name",
+                    closest_name(name, list(NTM_HYPERPARAMETERS)),
+                )
+            )
+            continue
+        if name == "feature_dim":
+            problems.append(
+                Problem(
+                    key,
+                    value,
+                    "feature_dim is the vocabulary size and comes from the dataset manifest",
+                    "Remove it from the configuration",
+                )
+            )
+            continue
+        if name in tuned:
+            problems.append(
+                Problem(
+                    key,
+                    value,
+                    f"{name} is also tuned under [ranges.{name}]; a hyperparameter is static or tuned, never both",
+                    "Remove one of the two",
+                )
+            )
+            continue
+        problem = check_static_value(name, value, key)
+        if problem:
+            problems.append(problem)
+            continue
+        static[name] = format_value(value)
+    if "num_topics" not in raw:
+        problems.append(
+            Problem(
+                "static_hyperparameters.num_topics",
+                None,
+                "NTM requires num_topics",
+                "Set num_topics to an integer from 2 to 1000",
+            )
+        )
+    return static
+
+
+def check_static_value(name: str, value: object, key: str) -> Problem | None:
+    """Check one static hyperparameter value against NTM's rules."""
+    spec = NTM_HYPERPARAMETERS[name]
+    if spec.kind is Kind.BOOLEAN:
+        if isinstance(value, bool) or value in ("true", "false"):
+            return None
+        return Problem(
+            key,
+            value,
+            f"{name} takes {spec.allowed()}",
+            f"Write {name} = true or false without quotes",
+        )
+    if spec.kind is Kind.CATEGORICAL:
+        if value in spec.values:
+            return None
+        return Problem(
+            key,
+            value,
+            f"{name} takes {spec.allowed()}",
+            "Write one of them as a plain string, without extra quotes",
+        )
+    if spec.kind is Kind.LAYERS:
+        if value == "auto" or _is_layer_list(value):
+            return None
+        return Problem(
+            key, value, f"{name} takes {spec.allowed()}", 'Write for example [100, 50] or "auto"'
+        )
+    number = value
+    if isinstance(value, str):
+        try:
+            number = int(value) if spec.kind is Kind.INTEGER else float(value)
+        except ValueError:
+            number = None
+    if isinstance(number, bool) or not isinstance(number, (int, float)):
+        return Problem(
+            key, value, f"{name} takes {spec.allowed()}", "Write the number without quotes"
+        )
+    if spec.kind is Kind.INTEGER and not float(number).is_integer():
+        return Problem(key, value, f"{name} takes {spec.allowed()}", "Use a whole number")
+    if not spec.minimum <= number <= spec.maximum:
+        return Problem(
+            key, value, f"{name} takes {spec.allowed()}", "Choose a value inside that interval"
+        )
+    return None
+
+
+def _is_layer_list(value: object) -> bool:
+    if isinstance(value, list):
+        return bool(value) and all(
+            isinstance(item, int) and not isinstance(item, bool) and item > 0 for item in value
+        )
+    if isinstance(value, str):
+        parts = value.split(",")
+        return all(part.strip().isdigit() and int(part) > 0 for part in parts)
+    return False
+
+
+def _channels(raw: Mapping[str, object], problems: list[Problem]) -> list[Channel]:
+    channels = []
+    for name, table in raw.items():
+        key = f"channels.{name}"
+        if name not in CHANNEL_NAMES:
+            problems.append(
+                Problem(
+                    key,
+                    name,
+                    "NTM reads only the channels " + ", ".join(CHANNEL_NAMES),
+                    closest_name(name, CHANNEL_NAMES),
+                )
+            )
+            continue
+        distribution = (
+            table.get("distribution", "FullyReplicated") if isinstance(table, Mapping) else None
+        )
+        if distribution not in DISTRIBUTIONS:
+            problems.append(
+                Problem(
+                    f"{key}.distribution",
+                    distribution,
+                    "unknown S3 data distribution",
+                    "Use FullyReplicated or ShardedByS3Key",
+                )
+            )
+            continue
+        if name != "train" and distribution != "FullyReplicated":
+            problems.append(
+                Problem(
+                    f"{key}.distribution",
+                    distribution,
+                    "NTM requires optional channels to be FullyReplicated",
+                    'Set distribution = "FullyReplicated"',
+                )
+            )
+            continue
+        channels.append(Channel(name, distribution))
+    if "train" not in raw:
+        problems.append(
+            Problem("channels.train", None, "NTM requires a train channel", "Add [channels.train]")
+        )
+    return channels
+
+
+def _check_instance(instance_type: str, allow_cpu: bool, problems: list[Problem]) -> None:
+    key = "training.instance_type"
+    if not instance_type:
+        return
+    if is_cpu_instance_type(instance_type):
+        if not allow_cpu:
+            problems.append(
+                Problem(
+                    key,
+                    instance_type,
+                    "this is a CPU instance type and the stack trains NTM on GPUs by default",
+                    "Choose a GPU type such as ml.g4dn.xlarge, or set training.allow_cpu = true",
+                )
+            )
+        return
+    if instance_type not in NTM_GPU_INSTANCE_TYPES:
+        families = sorted({name.split(".")[1] for name in NTM_GPU_INSTANCE_TYPES})
+        problems.append(
+            Problem(
+                key,
+                instance_type,
+                "NTM is documented to train on the GPU families " + ", ".join(families),
+                "Choose for example ml.g4dn.xlarge or ml.g5.xlarge",
+            )
+        )
+
+
+def _check_objective(
+    metric: str, objective_type: str, channels: list[Channel], problems: list[Problem]
+) -> None:
+    if metric != OBJECTIVE_METRIC:
+        problems.append(
+            Problem(
+                "objective.metric",
+                metric,
+                f"NTM emits only {OBJECTIVE_METRIC}",
+                f'Set objective.metric = "{OBJECTIVE_METRIC}"',
+            )
+        )
+    if objective_type != OBJECTIVE_TYPE:
+        problems.append(
+            Problem(
+                "objective.type",
+                objective_type,
+                f"{OBJECTIVE_METRIC} is a loss, so tuning must minimize it",
+                f'Set objective.type = "{OBJECTIVE_TYPE}"',
+            )
+        )
+    if metric.startswith("validation:") and "validation" not in {
+        channel.name for channel in channels
+    }:
+        problems.append(
+            Problem(
+                "channels.validation",
+                None,
+                "a validation: objective needs a validation channel",
+                'Add [channels.validation] with distribution = "FullyReplicated"',
+            )
+        )
+
+
+def _check_strategy(
+    strategy: str,
+    early_stopping: str,
+    ranges: list[ParameterRange],
+    hyperband: Mapping[str, object],
+    problems: list[Problem],
+) -> None:
+    if strategy == "Grid":
+        numeric = sorted(item.name for item in ranges if not isinstance(item, CategoricalRange))
+        if numeric:
+            problems.append(
+                Problem(
+                    "tuning.strategy",
+                    strategy,
+                    "Grid search takes only categorical ranges, but these are numeric: "
+                    + ", ".join(numeric),
+                    "Use Bayesian or Random, or remove the numeric ranges",
+                )
+            )
+    if strategy == "Hyperband" and early_stopping != "Off":
+        problems.append(
+            Problem(
+                "tuning.early_stopping",
+                early_stopping,
+                "Hyperband has its own early stopping and needs the tuner's to be Off",
+                'Set tuning.early_stopping = "Off"',
+            )
+        )
+    if hyperband and strategy != "Hyperband":
+        problems.append(
+            Problem(
+                "tuning.hyperband",
+                dict(hyperband),
+                "Hyperband settings apply only to the Hyperband strategy",
+                'Remove [tuning.hyperband] or set tuning.strategy = "Hyperband"',
+            )
+        )
+    for name in hyperband:
+        value = hyperband[name]
+        key = f"tuning.hyperband.{name}"
+        if name not in ("min_resource", "max_resource"):
+            problems.append(
+                Problem(
+                    key, value, "unknown Hyperband setting", "Use min_resource and max_resource"
+                )
+            )
+        elif isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 20000:
+            problems.append(
+                Problem(
+                    key,
+                    value,
+                    "an integer from 1 to 20000 is required",
+                    "Set a whole number of epochs",
+                )
+            )
+    low, high = hyperband.get("min_resource"), hyperband.get("max_resource")
+    if isinstance(low, int) and isinstance(high, int) and low > high:
+        problems.append(
+            Problem(
+                "tuning.hyperband.min_resource",
+                low,
+                f"it exceeds max_resource ({high})",
+                "Lower min_resource",
+            )
+        )
+
+
+def _check_completion(completion: Mapping[str, object], problems: list[Problem]) -> None:
+    for name, value in completion.items():
+        key = f"tuning.completion.{name}"
+        if name == "target_objective_value":
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                problems.append(
+                    Problem(
+                        key,
+                        value,
+                        "a number is required",
+                        "Set the validation:total_loss at which tuning may stop",
+                    )
+                )
+        elif name == "max_jobs_not_improving":
+            if isinstance(value, bool) or not isinstance(value, int) or value < 3:
+                problems.append(
+                    Problem(
+                        key, value, "SageMaker requires an integer of at least 3", "Set 3 or more"
+                    )
+                )
+        elif name == "complete_on_convergence":
+            if not isinstance(value, bool):
+                problems.append(
+                    Problem(key, value, "true or false is required", "Set true or false")
+                )
+        else:
+            problems.append(
+                Problem(
+                    key,
+                    value,
+                    "unknown completion criterion",
+                    "Use target_objective_value, max_jobs_not_improving or complete_on_convergence",
+                )
+            )
+
+
+def _check_spot(max_runtime: int, max_wait: int, problems: list[Problem]) -> None:
+    if max_wait < max_runtime:
+        problems.append(
+            Problem(
+                "training.spot.max_wait_seconds",
+                max_wait,
+                f"it must be at least training.max_runtime_seconds ({max_runtime})",
+                f"Set it to {max_runtime} or more",
+            )
+        )
+    if max_wait > SPOT_MAX_WAIT_WITHOUT_CHECKPOINTS:
+        problems.append(
+            Problem(
+                "training.spot.max_wait_seconds",
+                max_wait,
+                f"NTM cannot save checkpoints, and SageMaker limits spot training without checkpoints to {SPOT_MAX_WAIT_WITHOUT_CHECKPOINTS} s",
+                f"Set it to at most {SPOT_MAX_WAIT_WITHOUT_CHECKPOINTS}, or turn spot training off",
+            )
+        )

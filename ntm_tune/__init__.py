@@ -1,0 +1,1 @@
+"""Command-line tools for the NTM tuning stack (`ntm-tune`)."""

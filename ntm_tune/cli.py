@@ -1,0 +1,52 @@
+"""Entry point of the `ntm-tune` command.
+
+Each subcommand lives in its own module under `ntm_tune.commands` and exposes
+`add_parser(subparsers)` and `run(args) -> int`. Modules import their heavy
+dependencies (boto3, numpy, scipy) inside `run`, so `ntm-tune --help` starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# Subcommand name -> module under ntm_tune.commands, in the order `--help` lists them.
+COMMANDS = {
+    "validate": "validate",
+    "prepare": "prepare",
+    "rehearse": "rehearse",
+}
+
+
+class UsageError(Exception):
+    """Bad input that the user can fix; printed as one message, exit status 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ntm-tune",
+        description="Prepare data for, validate and operate the SageMaker NTM tuning stack.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module_name in COMMANDS.values():
+        module = importlib.import_module(f"ntm_tune.commands.{module_name}")
+        module.add_parser(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except UsageError as error:
+        print(f"ntm-tune {args.command}: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

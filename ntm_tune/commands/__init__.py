@@ -1,0 +1,1 @@
+"""Subcommands of `ntm-tune`, one module each."""

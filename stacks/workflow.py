@@ -1,0 +1,136 @@
+"""The tuning workflow's states and how they connect.
+
+Success path: Validate run -> Run tuning job (.sync) -> Record result -> Succeed.
+A create call that SageMaker rejects before the job exists is retried after a
+doubling wait with a fresh job name (`RUNID-2` ... `RUNID-5`), because a second
+create call with the same name fails. Every other failure goes to Record failure
+-> Notify operators -> Fail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Duration, aws_lambda as lambda_, aws_sns as sns, aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
+from constructs import Construct
+
+from ntm_constructs.tuning_job_task import CREATE_ERRORS, SageMakerCreateHyperParameterTuningJob
+from ntm_spec.names import MAX_CREATE_ATTEMPTS
+
+# Errors of the Lambda service itself (not of the handler), worth a retry.
+LAMBDA_SERVICE_ERRORS = [
+    "Lambda.ClientExecutionTimeoutException",
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+]
+
+
+@dataclass(frozen=True)
+class WorkflowParts:
+    validate_function: lambda_.IFunction
+    record_function: lambda_.IFunction
+    tuning_task: SageMakerCreateHyperParameterTuningJob
+    operators_topic: sns.ITopic
+
+
+def build_definition(scope: Construct, parts: WorkflowParts) -> sfn.IChainable:
+    """Return the start state of the tuning workflow."""
+    execution = {
+        "name": sfn.JsonPath.string_at("$$.Execution.Name"),
+        "startTime": sfn.JsonPath.string_at("$$.Execution.StartTime"),
+    }
+
+    notify = tasks.SnsPublish(
+        scope,
+        "Notify operators",
+        topic=parts.operators_topic,
+        subject="NTM tuning run did not succeed",
+        message=sfn.TaskInput.from_object(
+            {
+                "execution": sfn.JsonPath.string_at("$$.Execution.Id"),
+                "outcome": sfn.JsonPath.string_at("$.record.outcome"),
+                "reason": sfn.JsonPath.string_at("$.record.reason"),
+            }
+        ),
+        result_path=sfn.JsonPath.DISCARD,
+    )
+    fail = sfn.Fail(scope, "Run failed", cause="The run did not succeed; see the run history", error="RunFailed")
+    notify_unrecorded = tasks.SnsPublish(
+        scope,
+        "Notify operators of unrecorded failure",
+        topic=parts.operators_topic,
+        subject="NTM tuning run failed and could not be recorded",
+        message=sfn.TaskInput.from_object(
+            {"execution": sfn.JsonPath.string_at("$$.Execution.Id"), "error": sfn.JsonPath.object_at("$.recordError")}
+        ),
+        result_path=sfn.JsonPath.DISCARD,
+    )
+    notify_unrecorded.next(fail)
+
+    record_failure = tasks.LambdaInvoke(
+        scope,
+        "Record failure",
+        lambda_function=parts.record_function,
+        payload=sfn.TaskInput.from_object({"state": sfn.JsonPath.entire_payload, "execution": execution}),
+        payload_response_only=True,
+        result_path="$.record",
+        retry_on_service_exceptions=False,
+    )
+    record_failure.add_retry(errors=LAMBDA_SERVICE_ERRORS, interval=Duration.seconds(2), max_attempts=3, backoff_rate=2)
+    record_failure.add_catch(notify_unrecorded, errors=["States.ALL"], result_path="$.recordError")
+    record_failure.next(notify).next(fail)
+
+    validate = tasks.LambdaInvoke(
+        scope,
+        "Validate run",
+        lambda_function=parts.validate_function,
+        payload_response_only=True,
+        retry_on_service_exceptions=False,
+    )
+    validate.add_retry(errors=LAMBDA_SERVICE_ERRORS, interval=Duration.seconds(2), max_attempts=3, backoff_rate=2)
+    validate.add_catch(record_failure, errors=["States.ALL"], result_path="$.error")
+
+    tuning = parts.tuning_task.state
+    can_retry_create = sfn.Choice(scope, "Create attempts left?")
+    wait = sfn.Wait(scope, "Wait before new attempt", time=sfn.WaitTime.seconds_path("$.attempt.waitSeconds"))
+    rename = sfn.Pass(
+        scope,
+        "Name new attempt",
+        parameters={
+            "number.$": "States.MathAdd($.attempt.number, 1)",
+            "tuningJobName.$": "States.Format('{}-{}', $.run.runId, States.MathAdd($.attempt.number, 1))",
+            "waitSeconds.$": "States.MathAdd($.attempt.waitSeconds, $.attempt.waitSeconds)",
+        },
+        result_path="$.attempt",
+    )
+    tuning.add_catch(can_retry_create, errors=list(CREATE_ERRORS), result_path="$.error")
+    tuning.add_catch(record_failure, errors=["States.ALL"], result_path="$.error")
+    can_retry_create.when(
+        sfn.Condition.number_less_than("$.attempt.number", MAX_CREATE_ATTEMPTS), wait.next(rename).next(tuning)
+    ).otherwise(record_failure)
+
+    record_result = tasks.LambdaInvoke(
+        scope,
+        "Record result",
+        lambda_function=parts.record_function,
+        payload=sfn.TaskInput.from_object({"state": sfn.JsonPath.entire_payload, "execution": execution}),
+        payload_response_only=True,
+        result_path="$.record",
+        retry_on_service_exceptions=False,
+    )
+    record_result.add_retry(
+        errors=[*LAMBDA_SERVICE_ERRORS, "Lambda.Unknown", "States.TaskFailed"],
+        interval=Duration.seconds(5),
+        max_attempts=3,
+        backoff_rate=2,
+    )
+    record_result.add_catch(record_failure, errors=["States.ALL"], result_path="$.error")
+
+    succeeded = sfn.Choice(scope, "Run succeeded?")
+    succeeded.when(sfn.Condition.string_equals("$.record.outcome", "succeeded"), sfn.Succeed(scope, "Run succeeded"))
+    succeeded.otherwise(notify)
+
+    return validate.next(tuning).next(record_result).next(succeeded)
