@@ -181,7 +181,7 @@ def load_config(raw: Mapping[str, object]) -> TuningConfig:
     channels = _channels(raw_channels, problems)
 
     _check_instance(instance_type, allow_cpu, problems)
-    _check_objective(objective_metric, objective_type, channels, problems)
+    _check_objective(objective_metric, objective_type, set(raw_channels), problems)
     _check_strategy(strategy, early_stopping, ranges, hyperband, problems)
     _check_completion(completion, problems)
     if max_jobs is not None and max_parallel is not None and max_parallel > max_jobs:
@@ -550,7 +550,7 @@ def _check_instance(instance_type: str, allow_cpu: bool, problems: list[Problem]
 
 
 def _check_objective(
-    metric: str, objective_type: str, channels: list[Channel], problems: list[Problem]
+    metric: str, objective_type: str, channel_names: set[str], problems: list[Problem]
 ) -> None:
     if metric != OBJECTIVE_METRIC:
         problems.append(
@@ -570,9 +570,7 @@ def _check_objective(
                 f'Set objective.type = "{OBJECTIVE_TYPE}"',
             )
         )
-    if metric.startswith("validation:") and "validation" not in {
-        channel.name for channel in channels
-    }:
+    if metric.startswith("validation:") and "validation" not in channel_names:
         problems.append(
             Problem(
                 "channels.validation",

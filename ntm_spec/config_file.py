@@ -1,0 +1,64 @@
+"""Read a TOML configuration file and apply `KEY=VALUE` overrides to it."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from ntm_spec.config import DEFAULTS, merge
+from ntm_spec.errors import Problem, SpecError
+
+
+def read_config_file(path: Path) -> dict[str, object]:
+    """Return the file's tables, or raise SpecError naming the file."""
+    try:
+        with path.open("rb") as file:
+            return tomllib.load(file)
+    except FileNotFoundError:
+        raise SpecError(
+            [Problem("config", str(path), "the file does not exist", "Pass the path of an existing TOML file")]
+        ) from None
+    except tomllib.TOMLDecodeError as error:
+        raise SpecError(
+            [Problem("config", str(path), f"the file is not valid TOML ({error})", "Fix the syntax at that line")]
+        ) from None
+
+
+def apply_overrides(raw: Mapping[str, object], pairs: Iterable[tuple[str, object]]) -> dict[str, object]:
+    """Apply `section.key` = value pairs whose first part names a configuration section.
+
+    String values are read as TOML values (numbers, booleans, lists) where they
+    parse as such, and as text otherwise, so `-c tuning.max_training_jobs=10`
+    sets an integer.
+    """
+    merged = dict(raw)
+    for key, value in pairs:
+        if key.split(".")[0] not in DEFAULTS:
+            continue
+        node: object = _parse_value(value)
+        for part in reversed(key.split(".")):
+            node = {part: node}
+        merged = merge(merged, node)  # type: ignore[arg-type]
+    return merged
+
+
+def parse_assignment(text: str) -> tuple[str, str]:
+    """Split `KEY=VALUE`, or raise SpecError."""
+    key, separator, value = text.partition("=")
+    if not separator or not key.strip():
+        raise SpecError([Problem("--set", text, "an override is KEY=VALUE", "Write for example tuning.max_training_jobs=10")])
+    key = key.strip()
+    if key.split(".")[0] not in DEFAULTS:
+        sections = ", ".join(sorted(DEFAULTS))
+        raise SpecError([Problem("--set", text, "the key names no configuration section", f"Start the key with one of: {sections}")])
+    return key, value.strip()
+
+
+def _parse_value(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    try:
+        return tomllib.loads(f"value = {value}")["value"]
+    except tomllib.TOMLDecodeError:
+        return value

@@ -1,0 +1,84 @@
+"""`ntm-tune validate` and synth on bad configurations."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from ntm_tune.cli import main
+from tests.support.synth import REPO_ROOT
+
+BAD_CONFIG = """
+job_name_prefix = "ntm_retune"
+[objective]
+metric = "validation:loss"
+[ranges.weight_decay]
+min = 0.0
+max = 1.0
+scaling = "Logarithmic"
+[static_hyperparameters]
+num_topics = 20
+optimizer = '"adam"'
+"""
+
+
+def test_default_configuration_is_valid(capsys):
+    status = main(["validate", str(REPO_ROOT / "config/default.toml")])
+
+    assert status == 0
+    assert "valid" in capsys.readouterr().out
+
+
+def test_several_mistakes_all_printed(tmp_path, capsys):
+    path = tmp_path / "bad.toml"
+    path.write_text(BAD_CONFIG)
+
+    status = main(["validate", str(path)])
+
+    error = capsys.readouterr().err
+    assert status == 2
+    assert "4 problem(s) found" in error
+    for key in ("job_name_prefix:", "objective.metric:", "ranges.weight_decay.scaling:", "static_hyperparameters.optimizer:"):
+        assert key in error
+
+
+def test_set_override_applies(capsys):
+    status = main(["validate", str(REPO_ROOT / "config/default.toml"), "--set", "tuning.max_training_jobs=100"])
+
+    assert status == 2
+    assert "the worst case is 100 GPU hours" in capsys.readouterr().err
+
+
+def test_missing_file_is_one_message(tmp_path, capsys):
+    status = main(["validate", str(tmp_path / "absent.toml")])
+
+    assert status == 2
+    assert "the file does not exist" in capsys.readouterr().err
+
+
+def run_app(tmp_path, context: dict, region: str = "us-east-1") -> subprocess.CompletedProcess:
+    env = {**os.environ, "CDK_CONTEXT_JSON": json.dumps(context), "CDK_OUTDIR": str(tmp_path / "out"), "CDK_DEFAULT_REGION": region}
+    return subprocess.run([sys.executable, "app.py"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=False)
+
+
+def test_synth_stops_on_invalid_configuration(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text(BAD_CONFIG)
+
+    result = run_app(tmp_path, {"config": str(path)})
+
+    assert result.returncode != 0
+    assert "Invalid configuration; nothing was synthesized" in result.stderr
+    assert "objective.metric: 'validation:loss' is invalid" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert list((tmp_path / "out").glob("**/*")) == []
+
+
+def test_synth_stops_on_unsupported_region(tmp_path):
+    result = run_app(tmp_path, {}, region="mx-central-1")
+
+    assert result.returncode != 0
+    assert "region: 'mx-central-1' is invalid: SageMaker publishes no NTM image there" in result.stderr
+    assert "Traceback" not in result.stderr
