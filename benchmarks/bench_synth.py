@@ -1,0 +1,103 @@
+"""Measure `cdk synth` of the whole app against an empty CDK app, in the same run.
+
+Usage: python benchmarks/bench_synth.py [--runs 3] [--output docs/benchmarks.md]
+Both synths go through the pinned CDK CLI (`npx cdk synth --quiet`) with the same
+environment; the median wall time of each is reported with the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SECTION = "## Synth time"
+TARGET_RATIO = 1.5
+EMPTY_APP = """
+import aws_cdk as cdk
+
+app = cdk.App()
+cdk.Stack(app, "Empty")
+app.synth()
+"""
+
+
+def time_synth(app_command: str, cwd: Path, outdir: Path) -> float:
+    command = ["npx", "--prefix", str(REPO_ROOT), "cdk", "synth", "--quiet", "--app", app_command, "--output", str(outdir)]
+    start = time.perf_counter()
+    subprocess.run(command, cwd=cwd, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def write_section(path: Path, body: str) -> None:
+    text = path.read_text() if path.exists() else "# Benchmarks\n\nEach section names the command that produced it and the machine it ran on.\n"
+    start = text.find(SECTION)
+    if start == -1:
+        text = text.rstrip("\n") + "\n\n" + body
+    else:
+        end = text.find("\n## ", start + len(SECTION))
+        text = text[:start] + body + (text[end + 1 :] if end != -1 else "")
+    path.write_text(text.rstrip("\n") + "\n")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="synths of each app (default 3)")
+    parser.add_argument("--output", type=Path, help="Markdown file whose synth-time section is replaced")
+    args = parser.parse_args()
+
+    python = str(REPO_ROOT / ".venv/bin/python")
+    with tempfile.TemporaryDirectory() as scratch:
+        scratch_dir = Path(scratch)
+        (scratch_dir / "empty_app.py").write_text(EMPTY_APP)
+        (scratch_dir / "cdk.json").write_text('{"notices": false, "versionReporting": false, "cli-telemetry": false}')
+        app_times, empty_times = [], []
+        # Alternate the two so that a slow spell of the machine hits both.
+        for run in range(args.runs):
+            app_times.append(time_synth(f"{python} app.py", REPO_ROOT, scratch_dir / f"app-{run}"))
+            empty_times.append(time_synth(f"{python} empty_app.py", scratch_dir, scratch_dir / f"empty-{run}"))
+
+    app_median, empty_median = statistics.median(app_times), statistics.median(empty_times)
+    ratio = app_median / empty_median
+    verdict = "meets" if ratio <= TARGET_RATIO else "misses"
+    body = f"""{SECTION}
+
+Whole app (`app.py`: stack, cdk-nag, Lambda asset staging) against an empty CDK
+app with one empty stack, both through `npx cdk synth --quiet` with the pinned
+CLI, {args.runs} alternating runs each, median wall time.
+
+| app | median (s) | runs (s) |
+| --- | ---: | --- |
+| NTM tuning app | {app_median:.2f} | {", ".join(f"{value:.2f}" for value in app_times)} |
+| empty app | {empty_median:.2f} | {", ".join(f"{value:.2f}" for value in empty_times)} |
+
+Ratio: **{ratio:.2f}x** ({verdict} the target of at most {TARGET_RATIO}x).
+
+- Command: `make bench` (`python benchmarks/bench_synth.py --output docs/benchmarks.md`)
+- Machine: {cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()} {platform.machine()}
+- Environment: `CDK_VALIDATION=false` and `JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20`, as `make synth` sets them
+"""
+    print(body)
+    if args.output:
+        write_section(args.output, body)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
