@@ -14,8 +14,6 @@ import sys
 # Subcommand name -> module under ntm_tune.commands, in the order `--help` lists them.
 COMMANDS = {
     "validate": "validate",
-    "prepare": "prepare",
-    "rehearse": "rehearse",
 }
 
 
