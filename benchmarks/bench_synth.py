@@ -29,7 +29,18 @@ app.synth()
 
 
 def time_synth(app_command: str, cwd: Path, outdir: Path) -> float:
-    command = ["npx", "--prefix", str(REPO_ROOT), "cdk", "synth", "--quiet", "--app", app_command, "--output", str(outdir)]
+    command = [
+        "npx",
+        "--prefix",
+        str(REPO_ROOT),
+        "cdk",
+        "synth",
+        "--quiet",
+        "--app",
+        app_command,
+        "--output",
+        str(outdir),
+    ]
     start = time.perf_counter()
     subprocess.run(command, cwd=cwd, check=True, capture_output=True)
     return time.perf_counter() - start
@@ -46,7 +57,11 @@ def cpu_model() -> str:
 
 
 def write_section(path: Path, body: str) -> None:
-    text = path.read_text() if path.exists() else "# Benchmarks\n\nEach section names the command that produced it and the machine it ran on.\n"
+    text = (
+        path.read_text()
+        if path.exists()
+        else "# Benchmarks\n\nEach section names the command that produced it and the machine it ran on.\n"
+    )
     start = text.find(SECTION)
     if start == -1:
         text = text.rstrip("\n") + "\n\n" + body

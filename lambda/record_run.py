@@ -20,6 +20,7 @@ from functools import cache
 
 import boto3
 from boto3.dynamodb.types import TypeSerializer
+
 from ntm_spec.results import RUN_SUMMARY_PREFIX, TuningResult, summarize_tuning_job
 
 logger = logging.getLogger()
@@ -63,9 +64,7 @@ def _clients() -> Clients:
 
 
 def handler(event: dict, context: object) -> dict:
-    return record_run(
-        event, clients=_clients(), settings=Settings.from_environment(), now=datetime.now(UTC)
-    )
+    return record_run(event, clients=_clients(), settings=Settings.from_environment(), now=datetime.now(UTC))
 
 
 def record_run(event: dict, *, clients: Clients, settings: Settings, now: datetime) -> dict:
@@ -78,11 +77,7 @@ def record_run(event: dict, *, clients: Clients, settings: Settings, now: dateti
         state.get("attempt") or {}
     ).get("tuningJobName")
 
-    result = (
-        _describe(clients.sagemaker, tuning_job_name)
-        if tuning_job_name and _job_may_exist(error)
-        else None
-    )
+    result = _describe(clients.sagemaker, tuning_job_name) if tuning_job_name and _job_may_exist(error) else None
     outcome, reason = _outcome(result, error)
 
     record = {
@@ -151,9 +146,7 @@ def _job_may_exist(error: dict | None) -> bool:
 
 def _describe(sagemaker, name: str) -> TuningResult | None:
     try:
-        description = sagemaker.describe_hyper_parameter_tuning_job(
-            HyperParameterTuningJobName=name
-        )
+        description = sagemaker.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)
     except sagemaker.exceptions.ResourceNotFound:
         logger.info("Tuning job not found; it was never created", extra={"tuning_job_name": name})
         return None
@@ -213,11 +206,7 @@ def _result_fields(result: TuningResult) -> dict[str, object]:
 
 def _to_dynamodb(record: dict[str, object]) -> dict[str, dict]:
     serializer = TypeSerializer()
-    return {
-        key: serializer.serialize(_decimals(value))
-        for key, value in record.items()
-        if value not in (None, "")
-    }
+    return {key: serializer.serialize(_decimals(value)) for key, value in record.items() if value not in (None, "")}
 
 
 def _decimals(value: object) -> object:

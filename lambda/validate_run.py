@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from functools import cache
 
 import boto3
+
 from ntm_spec.dataset import parse_manifest
 from ntm_spec.errors import Problem, SpecError
 from ntm_spec.runs import MANIFEST_NAME, dataset_prefix, parse_trigger, plan_run
@@ -40,15 +41,11 @@ def handler(event: dict, context: object) -> dict:
     )
 
 
-def validate_run(
-    event: dict, *, s3, base_config: dict, datasets_bucket: str, now: datetime
-) -> dict:
+def validate_run(event: dict, *, s3, base_config: dict, datasets_bucket: str, now: datetime) -> dict:
     """Return the run state for the tuning task; raise RunRejected with every problem."""
     try:
         request = parse_trigger(event, default_dataset=base_config["dataset"]["name"])
-        manifest = _read_manifest(
-            s3, datasets_bucket, dataset_prefix(request.dataset, request.version)
-        )
+        manifest = _read_manifest(s3, datasets_bucket, dataset_prefix(request.dataset, request.version))
         plan = plan_run(base_config, request, feature_dim=manifest.feature_dim, now=now)
     except SpecError as error:
         logger.warning("Run rejected", extra={"problems": error.messages()})

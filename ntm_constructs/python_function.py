@@ -7,12 +7,18 @@ from pathlib import Path
 
 from aws_cdk import (
     Acknowledgment,
-    Validations,
     Duration,
     RemovalPolicy,
     SymlinkFollowMode,
+    Validations,
+)
+from aws_cdk import (
     aws_iam as iam,
+)
+from aws_cdk import (
     aws_lambda as lambda_,
+)
+from aws_cdk import (
     aws_logs as logs,
 )
 from constructs import Construct
@@ -47,9 +53,7 @@ class PythonFunction(Construct):
     ) -> None:
         super().__init__(scope, id_)
 
-        self.log_group = logs.LogGroup(
-            self, "LogGroup", retention=log_retention, removal_policy=RemovalPolicy.RETAIN
-        )
+        self.log_group = logs.LogGroup(self, "LogGroup", retention=log_retention, removal_policy=RemovalPolicy.RETAIN)
         self.role = iam.Role(
             self,
             "Role",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy, aws_kms as kms, aws_s3 as s3
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 
@@ -54,4 +56,3 @@ class SecureBucket(Construct):
             lifecycle_rules=lifecycle_rules,
             removal_policy=RemovalPolicy.RETAIN,
         )
-

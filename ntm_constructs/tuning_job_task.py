@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from aws_cdk import Duration, Stack, aws_iam as iam, aws_stepfunctions as sfn
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 INTEGRATION_RESOURCE = "arn:aws:states:::sagemaker:createHyperParameterTuningJob.sync"
@@ -174,4 +176,3 @@ class SageMakerCreateHyperParameterTuningJob(Construct):
         """Give `role` (the state machine's) what this task needs, and nothing else."""
         for statement in self.policy_statements:
             role.add_to_principal_policy(statement)
-

@@ -150,9 +150,7 @@ def load_config(raw: Mapping[str, object]) -> TuningConfig:
     volume_size_gb = reader.integer("training.volume_size_gb", 1, 16384)
     max_runtime = reader.integer("training.max_runtime_seconds", 1, MAX_TRAINING_RUNTIME_SECONDS)
     spot_enabled = reader.boolean("training.spot.enabled")
-    spot_max_wait = reader.integer(
-        "training.spot.max_wait_seconds", 1, MAX_TRAINING_RUNTIME_SECONDS
-    )
+    spot_max_wait = reader.integer("training.spot.max_wait_seconds", 1, MAX_TRAINING_RUNTIME_SECONDS)
 
     strategy = reader.choice("tuning.strategy", STRATEGIES)
     max_jobs = reader.integer("tuning.max_training_jobs", 1, 750)
@@ -271,11 +269,7 @@ class _Reader:
         value = self.get(key)
         if not isinstance(value, str) or not value:
             hint = f" of {pattern_hint}" if pattern_hint else ""
-            self.problems.append(
-                Problem(
-                    key, value, "a non-empty string is required", f"Set {key} to a string{hint}"
-                )
-            )
+            self.problems.append(Problem(key, value, "a non-empty string is required", f"Set {key} to a string{hint}"))
             return ""
         return value
 
@@ -284,18 +278,14 @@ class _Reader:
         if value is None:
             return ""
         if not isinstance(value, str):
-            self.problems.append(
-                Problem(key, value, "a string is required", f"Quote the value of {key}")
-            )
+            self.problems.append(Problem(key, value, "a string is required", f"Quote the value of {key}"))
             return ""
         return value
 
     def boolean(self, key: str) -> bool:
         value = self.get(key)
         if not isinstance(value, bool):
-            self.problems.append(
-                Problem(key, value, "true or false is required", f"Set {key} = true or false")
-            )
+            self.problems.append(Problem(key, value, "true or false is required", f"Set {key} = true or false"))
             return False
         return value
 
@@ -320,15 +310,9 @@ class _Reader:
 
     def number(self, key: str, low: float, high: float) -> float:
         value = self.get(key)
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float))
-            or not low <= value <= high
-        ):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
             self.problems.append(
-                Problem(
-                    key, value, f"a number from {low:g} is required", f"Set {key} to such a number"
-                )
+                Problem(key, value, f"a number from {low:g} is required", f"Set {key} to such a number")
             )
             return low
         return float(value)
@@ -336,9 +320,7 @@ class _Reader:
     def choice(self, key: str, choices: tuple[str, ...]) -> str:
         value = self.get(key)
         if value not in choices:
-            self.problems.append(
-                Problem(key, value, "unknown value", "Use one of " + ", ".join(choices))
-            )
+            self.problems.append(Problem(key, value, "unknown value", "Use one of " + ", ".join(choices)))
             return choices[0]
         return value  # type: ignore[return-value]
 
@@ -347,9 +329,7 @@ class _Reader:
         if value is None:
             return {}
         if not isinstance(value, Mapping):
-            self.problems.append(
-                Problem(key, value, "a table is required", f"Write [{key}] as a TOML table")
-            )
+            self.problems.append(Problem(key, value, "a table is required", f"Write [{key}] as a TOML table"))
             return {}
         return value
 
@@ -358,9 +338,7 @@ class _Reader:
         if value is None:
             return []
         if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
-            self.problems.append(
-                Problem(key, value, "a list of strings is required", f'Write {key} = ["..."]')
-            )
+            self.problems.append(Problem(key, value, "a list of strings is required", f'Write {key} = ["..."]'))
             return []
         return value
 
@@ -444,9 +422,7 @@ def check_static_value(name: str, value: object, key: str) -> Problem | None:
     if spec.kind is Kind.LAYERS:
         if value == "auto" or _is_layer_list(value):
             return None
-        return Problem(
-            key, value, f"{name} takes {spec.allowed()}", 'Write for example [100, 50] or "auto"'
-        )
+        return Problem(key, value, f"{name} takes {spec.allowed()}", 'Write for example [100, 50] or "auto"')
     number = value
     if isinstance(value, str):
         try:
@@ -454,23 +430,17 @@ def check_static_value(name: str, value: object, key: str) -> Problem | None:
         except ValueError:
             number = None
     if isinstance(number, bool) or not isinstance(number, (int, float)):
-        return Problem(
-            key, value, f"{name} takes {spec.allowed()}", "Write the number without quotes"
-        )
+        return Problem(key, value, f"{name} takes {spec.allowed()}", "Write the number without quotes")
     if spec.kind is Kind.INTEGER and not float(number).is_integer():
         return Problem(key, value, f"{name} takes {spec.allowed()}", "Use a whole number")
     if not spec.minimum <= number <= spec.maximum:
-        return Problem(
-            key, value, f"{name} takes {spec.allowed()}", "Choose a value inside that interval"
-        )
+        return Problem(key, value, f"{name} takes {spec.allowed()}", "Choose a value inside that interval")
     return None
 
 
 def _is_layer_list(value: object) -> bool:
     if isinstance(value, list):
-        return bool(value) and all(
-            isinstance(item, int) and not isinstance(item, bool) and item > 0 for item in value
-        )
+        return bool(value) and all(isinstance(item, int) and not isinstance(item, bool) and item > 0 for item in value)
     if isinstance(value, str):
         parts = value.split(",")
         return all(part.strip().isdigit() and int(part) > 0 for part in parts)
@@ -491,9 +461,7 @@ def _channels(raw: Mapping[str, object], problems: list[Problem]) -> list[Channe
                 )
             )
             continue
-        distribution = (
-            table.get("distribution", "FullyReplicated") if isinstance(table, Mapping) else None
-        )
+        distribution = table.get("distribution", "FullyReplicated") if isinstance(table, Mapping) else None
         if distribution not in DISTRIBUTIONS:
             problems.append(
                 Problem(
@@ -516,9 +484,7 @@ def _channels(raw: Mapping[str, object], problems: list[Problem]) -> list[Channe
             continue
         channels.append(Channel(name, distribution))
     if "train" not in raw:
-        problems.append(
-            Problem("channels.train", None, "NTM requires a train channel", "Add [channels.train]")
-        )
+        problems.append(Problem("channels.train", None, "NTM requires a train channel", "Add [channels.train]"))
     return channels
 
 
@@ -549,9 +515,7 @@ def _check_instance(instance_type: str, allow_cpu: bool, problems: list[Problem]
         )
 
 
-def _check_objective(
-    metric: str, objective_type: str, channel_names: set[str], problems: list[Problem]
-) -> None:
+def _check_objective(metric: str, objective_type: str, channel_names: set[str], problems: list[Problem]) -> None:
     if metric != OBJECTIVE_METRIC:
         problems.append(
             Problem(
@@ -595,8 +559,7 @@ def _check_strategy(
                 Problem(
                     "tuning.strategy",
                     strategy,
-                    "Grid search takes only categorical ranges, but these are numeric: "
-                    + ", ".join(numeric),
+                    "Grid search takes only categorical ranges, but these are numeric: " + ", ".join(numeric),
                     "Use Bayesian or Random, or remove the numeric ranges",
                 )
             )
@@ -622,11 +585,7 @@ def _check_strategy(
         value = hyperband[name]
         key = f"tuning.hyperband.{name}"
         if name not in ("min_resource", "max_resource"):
-            problems.append(
-                Problem(
-                    key, value, "unknown Hyperband setting", "Use min_resource and max_resource"
-                )
-            )
+            problems.append(Problem(key, value, "unknown Hyperband setting", "Use min_resource and max_resource"))
         elif isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 20000:
             problems.append(
                 Problem(
@@ -663,16 +622,10 @@ def _check_completion(completion: Mapping[str, object], problems: list[Problem])
                 )
         elif name == "max_jobs_not_improving":
             if isinstance(value, bool) or not isinstance(value, int) or value < 3:
-                problems.append(
-                    Problem(
-                        key, value, "SageMaker requires an integer of at least 3", "Set 3 or more"
-                    )
-                )
+                problems.append(Problem(key, value, "SageMaker requires an integer of at least 3", "Set 3 or more"))
         elif name == "complete_on_convergence":
             if not isinstance(value, bool):
-                problems.append(
-                    Problem(key, value, "true or false is required", "Set true or false")
-                )
+                problems.append(Problem(key, value, "true or false is required", "Set true or false"))
         else:
             problems.append(
                 Problem(

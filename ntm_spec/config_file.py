@@ -47,11 +47,15 @@ def parse_assignment(text: str) -> tuple[str, str]:
     """Split `KEY=VALUE`, or raise SpecError."""
     key, separator, value = text.partition("=")
     if not separator or not key.strip():
-        raise SpecError([Problem("--set", text, "an override is KEY=VALUE", "Write for example tuning.max_training_jobs=10")])
+        raise SpecError(
+            [Problem("--set", text, "an override is KEY=VALUE", "Write for example tuning.max_training_jobs=10")]
+        )
     key = key.strip()
     if key.split(".")[0] not in DEFAULTS:
         sections = ", ".join(sorted(DEFAULTS))
-        raise SpecError([Problem("--set", text, "the key names no configuration section", f"Start the key with one of: {sections}")])
+        raise SpecError(
+            [Problem("--set", text, "the key names no configuration section", f"Start the key with one of: {sections}")]
+        )
     return key, value.strip()
 
 

@@ -55,11 +55,7 @@ def parse_manifest(data: object) -> Manifest:
         )
 
     feature_dim = data.get("feature_dim")
-    if (
-        isinstance(feature_dim, bool)
-        or not isinstance(feature_dim, int)
-        or not 1 <= feature_dim <= MAX_FEATURE_DIM
-    ):
+    if isinstance(feature_dim, bool) or not isinstance(feature_dim, int) or not 1 <= feature_dim <= MAX_FEATURE_DIM:
         problems.append(
             Problem(
                 "manifest.feature_dim",

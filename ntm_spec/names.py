@@ -23,9 +23,7 @@ MAX_CREATE_ATTEMPTS = 5
 RETRY_SUFFIX_LENGTH = 2
 _STAMP_FORMAT = "%y%m%d%H%M%S"
 _RANDOM_LENGTH = 4
-MAX_PREFIX_LENGTH = (
-    TUNING_JOB_NAME_MAX_LENGTH - RETRY_SUFFIX_LENGTH - len("-") - 12 - len("-") - _RANDOM_LENGTH
-)
+MAX_PREFIX_LENGTH = TUNING_JOB_NAME_MAX_LENGTH - RETRY_SUFFIX_LENGTH - len("-") - 12 - len("-") - _RANDOM_LENGTH
 PREFIX_PATTERN = re.compile(r"^[a-z](-?[a-z0-9])*$")
 
 
@@ -36,9 +34,7 @@ def prefix_problems(prefix: object, key: str = "job_name_prefix") -> list[Proble
         'starting with a letter, such as "ntm-dev"'
     )
     if not isinstance(prefix, str) or not PREFIX_PATTERN.match(prefix):
-        rule = (
-            "a prefix must be lower-case letters, digits and single hyphens, starting with a letter"
-        )
+        rule = "a prefix must be lower-case letters, digits and single hyphens, starting with a letter"
         return [Problem(key, prefix, rule, fix)]
     if len(prefix) > MAX_PREFIX_LENGTH:
         rule = (
@@ -53,18 +49,11 @@ def check_tuning_job_name(name: object, key: str = "HyperParameterTuningJobName"
     """Raise SpecError unless `name` is a valid SageMaker tuning job name."""
     if isinstance(name, str) and TUNING_JOB_NAME_PATTERN.match(name):
         return
-    rule = (
-        "a tuning job name is 1 to 32 letters, digits and hyphens, starting and ending "
-        "with a letter or digit"
-    )
-    raise SpecError(
-        [Problem(key, name, rule, "Build names with ntm_spec.names.build_tuning_job_name")]
-    )
+    rule = "a tuning job name is 1 to 32 letters, digits and hyphens, starting and ending with a letter or digit"
+    raise SpecError([Problem(key, name, rule, "Build names with ntm_spec.names.build_tuning_job_name")])
 
 
-def build_tuning_job_name(
-    prefix: str, now: datetime | None = None, token: str | None = None
-) -> str:
+def build_tuning_job_name(prefix: str, now: datetime | None = None, token: str | None = None) -> str:
     """Build a unique base name: `PREFIX-YYMMDDHHMMSS-XXXX` in UTC, at most 30 characters."""
     problems = prefix_problems(prefix)
     if problems:

@@ -58,9 +58,7 @@ def closest_name(name: str, candidates: list[str] | tuple[str, ...]) -> str:
     return "Valid names: " + ", ".join(sorted(candidates))
 
 
-def parse_ranges(
-    raw: Mapping[str, object], key_prefix: str = "ranges"
-) -> tuple[list[ParameterRange], list[Problem]]:
+def parse_ranges(raw: Mapping[str, object], key_prefix: str = "ranges") -> tuple[list[ParameterRange], list[Problem]]:
     """Turn the `[ranges.NAME]` tables into validated ranges, collecting every problem."""
     ranges: list[ParameterRange] = []
     problems: list[Problem] = []
@@ -70,11 +68,7 @@ def parse_ranges(
         key = f"{key_prefix}.{name}"
         spec = NTM_HYPERPARAMETERS.get(name)
         if spec is None:
-            problems.append(
-                Problem(
-                    key, name, "NTM has no hyperparameter of that name", closest_name(name, tunable)
-                )
-            )
+            problems.append(Problem(key, name, "NTM has no hyperparameter of that name", closest_name(name, tunable)))
             continue
         if spec.required or spec.kind in (Kind.LAYERS, Kind.BOOLEAN):
             problems.append(
@@ -122,11 +116,7 @@ def _categorical(
     unknown = sorted(set(table) - {"values"})
     if unknown:
         rule = f"a categorical range takes only `values`, not {', '.join(unknown)}"
-        return None, [
-            Problem(
-                key, dict(table), rule, f"List the values, for example values = {list(allowed[:2])}"
-            )
-        ]
+        return None, [Problem(key, dict(table), rule, f"List the values, for example values = {list(allowed[:2])}")]
     values = table.get("values")
     if not isinstance(values, list) or not values:
         return None, [
@@ -164,9 +154,7 @@ def _categorical(
     return CategoricalRange(name, tuple(values)), []
 
 
-def _numeric(
-    key: str, name: str, kind: Kind, table: Mapping[str, object]
-) -> tuple[NumericRange | None, list[Problem]]:
+def _numeric(key: str, name: str, kind: Kind, table: Mapping[str, object]) -> tuple[NumericRange | None, list[Problem]]:
     spec = NTM_HYPERPARAMETERS[name]
     unknown = sorted(set(table) - {"min", "max", "scaling"})
     if unknown:
@@ -189,16 +177,10 @@ def _numeric(
             )
             continue
         if not math.isfinite(value):
-            problems.append(
-                Problem(bound_key, value, "a range bound must be finite", "Use a finite number")
-            )
+            problems.append(Problem(bound_key, value, "a range bound must be finite", "Use a finite number"))
             continue
         if kind is Kind.INTEGER and not float(value).is_integer():
-            problems.append(
-                Problem(
-                    bound_key, value, f"{name} is an integer hyperparameter", "Use a whole number"
-                )
-            )
+            problems.append(Problem(bound_key, value, f"{name} is an integer hyperparameter", "Use a whole number"))
             continue
         if value < spec.minimum or value > spec.maximum:
             problems.append(

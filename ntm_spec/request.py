@@ -84,9 +84,7 @@ def build_static_hyperparameters(config: TuningConfig, feature_dim: int) -> dict
     return dict(sorted(static.items()))
 
 
-def build_input_data_config(
-    config: TuningConfig, channel_s3_uris: dict[str, str]
-) -> list[dict[str, object]]:
+def build_input_data_config(config: TuningConfig, channel_s3_uris: dict[str, str]) -> list[dict[str, object]]:
     """Return `InputDataConfig` with one entry per configured channel."""
     channels = []
     for channel in config.channels:

@@ -63,12 +63,8 @@ def summarize_tuning_job(description: dict) -> TuningResult:
     """Build the run record from a DescribeHyperParameterTuningJob response."""
     name = description["HyperParameterTuningJobName"]
     status = description["HyperParameterTuningJobStatus"]
-    counters = {
-        key: int(value) for key, value in description.get("TrainingJobStatusCounters", {}).items()
-    }
-    objective_counters = {
-        key: int(value) for key, value in description.get("ObjectiveStatusCounters", {}).items()
-    }
+    counters = {key: int(value) for key, value in description.get("TrainingJobStatusCounters", {}).items()}
+    objective_counters = {key: int(value) for key, value in description.get("ObjectiveStatusCounters", {}).items()}
     common = {
         "tuning_job_name": name,
         "tuning_job_status": status,
@@ -92,20 +88,14 @@ def summarize_tuning_job(description: dict) -> TuningResult:
         )
         return TuningResult(outcome="failed", reason=reason, **common)
 
-    output_path = (
-        description.get("TrainingJobDefinition", {})
-        .get("OutputDataConfig", {})
-        .get("S3OutputPath", "")
-    )
+    output_path = description.get("TrainingJobDefinition", {}).get("OutputDataConfig", {}).get("S3OutputPath", "")
     training_job_name = best["TrainingJobName"]
     best_job = BestTrainingJob(
         name=training_job_name,
         objective_metric=metric.get("MetricName", OBJECTIVE_METRIC),
         objective_value=float(metric["Value"]),
         tuned_hyperparameters=dict(best.get("TunedHyperParameters", {})),
-        model_artifact_s3_uri=model_artifact_uri(output_path, training_job_name)
-        if output_path
-        else "",
+        model_artifact_s3_uri=model_artifact_uri(output_path, training_job_name) if output_path else "",
         training_start_time=_iso(best.get("TrainingStartTime")),
         training_end_time=_iso(best.get("TrainingEndTime")),
     )

@@ -67,9 +67,7 @@ def parse_trigger(event: Mapping[str, object], default_dataset: str) -> RunReque
 
     trigger = event.get("trigger", "manual")
     if trigger not in ("manual", "schedule"):
-        raise SpecError(
-            [Problem("trigger", trigger, "unknown trigger", 'Use "manual" or "schedule"')]
-        )
+        raise SpecError([Problem("trigger", trigger, "unknown trigger", 'Use "manual" or "schedule"')])
     dataset = event.get("dataset", default_dataset)
     version = event.get("version")
     overrides = event.get("overrides") or {}

@@ -12,12 +12,26 @@ from aws_cdk import (
     Stack,
     Token,
     Validations,
+)
+from aws_cdk import (
     aws_dynamodb as dynamodb,
+)
+from aws_cdk import (
     aws_iam as iam,
+)
+from aws_cdk import (
     aws_kms as kms,
+)
+from aws_cdk import (
     aws_logs as logs,
+)
+from aws_cdk import (
     aws_sns as sns,
+)
+from aws_cdk import (
     aws_sns_subscriptions as subscriptions,
+)
+from aws_cdk import (
     aws_stepfunctions as sfn,
 )
 from constructs import Construct
@@ -36,8 +50,8 @@ from ntm_spec.request import (
     build_fixed_training_fields,
     build_input_data_config,
 )
-from ntm_spec.runs import DATASETS_PREFIX
 from ntm_spec.results import RUN_SUMMARY_PREFIX
+from ntm_spec.runs import DATASETS_PREFIX
 from stacks.workflow import WorkflowParts, build_definition
 
 # SageMaker training jobs write their logs and metrics under these names.
@@ -137,7 +151,12 @@ class NtmTuningStack(Stack):
                 sid="WriteTrainingLogs",
                 actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
                 resources=[
-                    self.format_arn(service="logs", resource="log-group", resource_name=TRAINING_LOG_GROUP, arn_format=ArnFormat.COLON_RESOURCE_NAME),
+                    self.format_arn(
+                        service="logs",
+                        resource="log-group",
+                        resource_name=TRAINING_LOG_GROUP,
+                        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                    ),
                     self.format_arn(
                         service="logs",
                         resource="log-group",
@@ -200,7 +219,11 @@ class NtmTuningStack(Stack):
             tuning_job_config=StatePath("$.run.tuningJobConfig"),
             training_job_definition=training_job_definition,
             execution_role=execution_role,
-            tags={"ntm:dataset": StatePath("$.run.dataset"), "ntm:run-id": StatePath("$.run.runId"), "ntm:stage": config.stage},
+            tags={
+                "ntm:dataset": StatePath("$.run.dataset"),
+                "ntm:run-id": StatePath("$.run.runId"),
+                "ntm:stage": config.stage,
+            },
             comment="Creates the tuning job and waits, without polling, until it ends",
         )
 
@@ -272,9 +295,7 @@ class NtmTuningStack(Stack):
             )
         )
 
-        tuning_jobs_finding = (
-            f"AwsSolutions-IAM5[Resource::{self._nag_arn('sagemaker', f'hyper-parameter-tuning-job/{config.job_name_prefix}-*')}]"
-        )
+        tuning_jobs_finding = f"AwsSolutions-IAM5[Resource::{self._nag_arn('sagemaker', f'hyper-parameter-tuning-job/{config.job_name_prefix}-*')}]"
         acknowledge(
             record_function.role,
             tuning_jobs_finding,
@@ -316,7 +337,6 @@ class NtmTuningStack(Stack):
         CfnOutput(self, "RunHistoryTableName", value=run_history.table_name)
         CfnOutput(self, "StateMachineArn", value=state_machine.state_machine_arn)
         CfnOutput(self, "OperatorsTopicArn", value=operators.topic_arn)
-
 
     def _acknowledge_notifications_handler(self) -> None:
         # aws-cdk-lib adds this singleton function to turn on the bucket's EventBridge notifications.

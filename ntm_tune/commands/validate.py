@@ -51,7 +51,8 @@ def run(args: argparse.Namespace) -> int:
         "worst_case_gpu_hours": round(config.worst_case_gpu_hours, 2),
         "budget_gpu_hours": config.max_gpu_hours_per_run,
         "HyperParameterTuningJobConfig": build_tuning_job_config(config),
-        "StaticHyperParameters": build_static_hyperparameters(config, feature_dim=0) | {"feature_dim": "<from manifest>"},
+        "StaticHyperParameters": build_static_hyperparameters(config, feature_dim=0)
+        | {"feature_dim": "<from manifest>"},
         "channels": {channel.name: channel.distribution for channel in config.channels},
     }
     print(json.dumps(summary, indent=2))

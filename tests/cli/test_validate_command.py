@@ -40,7 +40,12 @@ def test_several_mistakes_all_printed(tmp_path, capsys):
     error = capsys.readouterr().err
     assert status == 2
     assert "4 problem(s) found" in error
-    for key in ("job_name_prefix:", "objective.metric:", "ranges.weight_decay.scaling:", "static_hyperparameters.optimizer:"):
+    for key in (
+        "job_name_prefix:",
+        "objective.metric:",
+        "ranges.weight_decay.scaling:",
+        "static_hyperparameters.optimizer:",
+    ):
         assert key in error
 
 
@@ -59,8 +64,15 @@ def test_missing_file_is_one_message(tmp_path, capsys):
 
 
 def run_app(tmp_path, context: dict, region: str = "us-east-1") -> subprocess.CompletedProcess:
-    env = {**os.environ, "CDK_CONTEXT_JSON": json.dumps(context), "CDK_OUTDIR": str(tmp_path / "out"), "CDK_DEFAULT_REGION": region}
-    return subprocess.run([sys.executable, "app.py"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=False)
+    env = {
+        **os.environ,
+        "CDK_CONTEXT_JSON": json.dumps(context),
+        "CDK_OUTDIR": str(tmp_path / "out"),
+        "CDK_DEFAULT_REGION": region,
+    }
+    return subprocess.run(
+        [sys.executable, "app.py"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=False
+    )
 
 
 def test_synth_stops_on_invalid_configuration(tmp_path):

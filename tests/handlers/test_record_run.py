@@ -9,7 +9,6 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
-
 from record_run import METRIC_NAME, METRIC_NAMESPACE, Clients, Settings, record_run
 
 TABLE = "run-history"
@@ -27,7 +26,9 @@ RUN = {
 EXECUTION = {"name": "exec-1", "startTime": "2026-12-04T11:00:00Z"}
 
 
-def description(status: str, *, best: dict | None = None, counters: dict | None = None, reason: str | None = None) -> dict:
+def description(
+    status: str, *, best: dict | None = None, counters: dict | None = None, reason: str | None = None
+) -> dict:
     response = {
         "HyperParameterTuningJobName": JOB,
         "HyperParameterTuningJobArn": f"arn:aws:sagemaker:us-east-1:123456789012:hyper-parameter-tuning-job/{JOB}",
@@ -79,7 +80,10 @@ def aws():
         dynamodb = boto3.client("dynamodb")
         dynamodb.create_table(
             TableName=TABLE,
-            KeySchema=[{"AttributeName": "dataset", "KeyType": "HASH"}, {"AttributeName": "runKey", "KeyType": "RANGE"}],
+            KeySchema=[
+                {"AttributeName": "dataset", "KeyType": "HASH"},
+                {"AttributeName": "runKey", "KeyType": "RANGE"},
+            ],
             AttributeDefinitions=[
                 {"AttributeName": "dataset", "AttributeType": "S"},
                 {"AttributeName": "runKey", "AttributeType": "S"},
@@ -127,7 +131,11 @@ def success_event() -> dict:
 
 def failure_event(error: str = "States.TaskFailed", cause: str = "the tuning job failed") -> dict:
     return {
-        "state": {"run": RUN, "attempt": {"number": 1, "tuningJobName": JOB}, "error": {"Error": error, "Cause": cause}},
+        "state": {
+            "run": RUN,
+            "attempt": {"number": 1, "tuningJobName": JOB},
+            "error": {"Error": error, "Cause": cause},
+        },
         "execution": EXECUTION,
     }
 
@@ -227,7 +235,9 @@ def test_same_job_recorded_twice_leaves_one_record(aws):
 
 def test_rejected_run_skips_sagemaker(aws):
     clients, stubber = aws
-    cause = json.dumps({"errorMessage": "overrides.colour: 'red' is invalid: this setting cannot change per run. Allowed: num_topics."})
+    cause = json.dumps(
+        {"errorMessage": "overrides.colour: 'red' is invalid: this setting cannot change per run. Allowed: num_topics."}
+    )
     event = {"state": {"dataset": "news", "error": {"Error": "RunRejected", "Cause": cause}}, "execution": EXECUTION}
 
     result = record_run(event, clients=clients, settings=SETTINGS, now=NOW)

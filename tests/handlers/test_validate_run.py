@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import boto3
 import pytest
 from moto import mock_aws
+from validate_run import RunRejected, validate_run
 
 from ntm_spec.config import DEFAULTS
-from validate_run import RunRejected, validate_run
 
 BUCKET = "datasets"
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)

@@ -75,6 +75,4 @@ def test_run_history_table_is_retained(synthesized):
     assert table["DeletionPolicy"] == "Retain"
     replica = table["Properties"]["Replicas"][0]
     assert replica["DeletionProtectionEnabled"] is True
-    assert replica["PointInTimeRecoverySpecification"] == {
-        "PointInTimeRecoveryEnabled": True
-    }
+    assert replica["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}

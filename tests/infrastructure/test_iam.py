@@ -36,7 +36,9 @@ def test_state_machine_role_tuning_statements(synthesized):
 
 def test_state_machine_role_action_set(synthesized):
     statements = statements_of(synthesized.template_dict, logical_id(synthesized.stack.state_machine.role))
-    sagemaker_and_iam = {action for action in all_actions(statements) if action.split(":")[0] in ("sagemaker", "iam", "events")}
+    sagemaker_and_iam = {
+        action for action in all_actions(statements) if action.split(":")[0] in ("sagemaker", "iam", "events")
+    }
 
     assert sagemaker_and_iam == {
         "sagemaker:AddTags",
@@ -60,7 +62,13 @@ def test_execution_role_statements(synthesized):
     datasets = logical_id(stack.datasets_bucket)
     artifacts = logical_id(stack.artifacts_bucket)
 
-    assert set(named) == {"ReadDatasets", "ListDatasets", "WriteModelArtifacts", "WriteTrainingLogs", "PublishTrainingMetrics"}
+    assert set(named) == {
+        "ReadDatasets",
+        "ListDatasets",
+        "WriteModelArtifacts",
+        "WriteTrainingLogs",
+        "PublishTrainingMetrics",
+    }
     assert len(statements) == len(named)
 
     assert named["ReadDatasets"]["Action"] == "s3:GetObject"
@@ -84,7 +92,10 @@ def test_execution_role_cannot_write_datasets(synthesized):
 
     for statement in statements:
         if datasets in str(statement["Resource"]):
-            assert all(action in ("s3:GetObject", "s3:ListBucket") for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]))
+            assert all(
+                action in ("s3:GetObject", "s3:ListBucket")
+                for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])
+            )
 
 
 def test_recorder_role_statements(synthesized):

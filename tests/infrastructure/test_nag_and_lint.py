@@ -8,7 +8,8 @@ import subprocess
 
 import aws_cdk as cdk
 import pytest
-from aws_cdk import aws_iam as iam, aws_s3 as s3
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
 
 from app import build_app
 from ntm_spec.config import load_config
@@ -60,7 +61,15 @@ def test_cfn_lint_clean(synthesized, tmp_path):
     template_path.write_text(json.dumps(synthesized.template_dict))
     result = subprocess.run(
         # W3005: aws-cdk-lib adds DependsOn entries that a GetAtt already implies; harmless.
-        [str(REPO_ROOT / ".venv/bin/cfn-lint"), "--regions", "us-east-1", "--ignore-checks", "W3005", "--", str(template_path)],
+        [
+            str(REPO_ROOT / ".venv/bin/cfn-lint"),
+            "--regions",
+            "us-east-1",
+            "--ignore-checks",
+            "W3005",
+            "--",
+            str(template_path),
+        ],
         capture_output=True,
         text=True,
         check=False,

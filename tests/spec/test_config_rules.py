@@ -98,7 +98,10 @@ RULES = [
     (
         "grid only with categorical ranges",
         {"tuning": {"strategy": "Grid"}, "ranges": {"optimizer": {"values": ["adam", "sgd"]}}},
-        {"tuning": {"strategy": "Grid"}, "ranges": {"optimizer": {"values": ["adam"]}, "learning_rate": {"min": 0.001, "max": 0.01}}},
+        {
+            "tuning": {"strategy": "Grid"},
+            "ranges": {"optimizer": {"values": ["adam"]}, "learning_rate": {"min": 0.001, "max": 0.01}},
+        },
         "tuning.strategy: 'Grid' is invalid: Grid search takes only categorical ranges, but these are numeric: learning_rate. Use Bayesian or Random, or remove the numeric ranges.",
     ),
     (
@@ -173,4 +176,9 @@ def test_every_problem_reported_at_once():
 def test_static_numbers_become_strings():
     config = load_config({"static_hyperparameters": {"num_topics": 20, "batch_norm": True, "tolerance": 0.01}})
 
-    assert config.static_hyperparameters == {"num_topics": "20", "epochs": "50", "batch_norm": "true", "tolerance": "0.01"}
+    assert config.static_hyperparameters == {
+        "num_topics": "20",
+        "epochs": "50",
+        "batch_norm": "true",
+        "tolerance": "0.01",
+    }

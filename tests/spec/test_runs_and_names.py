@@ -68,7 +68,9 @@ def test_override_quoted_twice_rejected():
 
 def test_override_of_objective_not_allowed():
     with pytest.raises(SpecError) as raised:
-        parse_trigger({"dataset": "news", "version": "v1", "overrides": {"objective": {"metric": "validation:loss"}}}, "x")
+        parse_trigger(
+            {"dataset": "news", "version": "v1", "overrides": {"objective": {"metric": "validation:loss"}}}, "x"
+        )
 
     assert raised.value.messages() == [
         "overrides.objective: {'metric': 'validation:loss'} is invalid: this setting cannot change per run. "
@@ -140,4 +142,6 @@ def test_unsupported_region_names_supported_ones():
         ntm_image_uri("mx-central-1")
 
     [message] = raised.value.messages()
-    assert message.startswith("region: 'mx-central-1' is invalid: SageMaker publishes no NTM image there. Deploy to one of: af-south-1,")
+    assert message.startswith(
+        "region: 'mx-central-1' is invalid: SageMaker publishes no NTM image there. Deploy to one of: af-south-1,"
+    )
