@@ -17,7 +17,9 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 # `make test` runs cfn-lint on the template instead.
 export CDK_VALIDATION := false
 
-.PHONY: install synth test lint bench rehearse clean
+SDK2_VENV := build/sagemaker2-venv
+
+.PHONY: install synth test lint bench bench-synth bench-recordio sdk-fixtures rehearse clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,8 +44,23 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: install
+bench: bench-synth bench-recordio
+
+bench-synth: install
 	$(BIN)/python benchmarks/bench_synth.py --output docs/benchmarks.md
+
+# The SageMaker Python SDK 2.x, the reference recordIO writer, conflicts with the
+# project's pins (protobuf, packaging), so it gets a virtual environment of its own.
+$(SDK2_VENV)/.installed:
+	$(PYTHON) -m venv $(SDK2_VENV)
+	$(SDK2_VENV)/bin/pip install --quiet --disable-pip-version-check sagemaker==2.257.7 numpy==2.4.6 scipy==1.17.1
+	touch $@
+
+bench-recordio: install $(SDK2_VENV)/.installed
+	SAGEMAKER_SUPPRESS_V2_WARNING=1 $(SDK2_VENV)/bin/python benchmarks/bench_recordio.py --output docs/benchmarks.md
+
+sdk-fixtures: $(SDK2_VENV)/.installed
+	SAGEMAKER_SUPPRESS_V2_WARNING=1 $(SDK2_VENV)/bin/python benchmarks/make_sdk_fixtures.py
 
 rehearse: install
 	$(BIN)/ntm-tune rehearse

@@ -11,14 +11,15 @@ import argparse
 import importlib
 import sys
 
+# Defined in its own module so that `python -m ntm_tune.cli` and the subcommands
+# share one class.
+from ntm_tune.errors import UsageError
+
 # Subcommand name -> module under ntm_tune.commands, in the order `--help` lists them.
 COMMANDS = {
     "validate": "validate",
+    "prepare": "prepare",
 }
-
-
-class UsageError(Exception):
-    """Bad input that the user can fix; printed as one message, exit status 2."""
 
 
 def build_parser() -> argparse.ArgumentParser:

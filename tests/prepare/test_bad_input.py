@@ -1,0 +1,235 @@
+"""Rejected input: exit status 2, one message naming input, value, rule and fix, and nothing written."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from ntm_tune.cli import main
+
+
+def assert_rejected(result, *fragments: str) -> None:
+    status, out, err = result
+    assert status == 2
+    assert out == ""
+    assert err.startswith("ntm-tune prepare: ")
+    assert "Traceback" not in err
+    for fragment in fragments:
+        assert fragment in err, err
+
+
+def assert_nothing_written(parent) -> None:
+    assert sorted(path.name for path in parent.iterdir()) == ["input"]
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    (tmp_path / "input").mkdir()
+    return tmp_path
+
+
+def test_invalid_utf8_byte_located(prepare, workspace):
+    corpus = workspace / "input" / "corpus.txt"
+    corpus.write_bytes(b"first line\r\nsecond caf\xe9\nthird\n")
+
+    result = prepare(corpus, "--out", workspace / "out" / "v1")
+
+    assert_rejected(result, f"{corpus}: line 2, byte offset 22: byte 0xe9 is invalid utf-8", "--encoding latin-1")
+    assert_nothing_written(workspace)
+
+
+def test_invalid_utf8_in_folder_file(prepare, workspace):
+    folder = workspace / "input" / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text("fine words here")
+    (folder / "b.txt").write_bytes(b"line one\nline \xff two")
+
+    result = prepare(folder, "--out", workspace / "v1")
+
+    assert_rejected(result, f"{folder / 'b.txt'}: line 2, byte offset 14: byte 0xff is invalid utf-8")
+    assert_nothing_written(workspace)
+
+
+def test_empty_file_rejected(prepare, workspace):
+    corpus = workspace / "input" / "empty.txt"
+    corpus.write_bytes(b"")
+
+    assert_rejected(prepare(corpus, "--out", workspace / "v1"), "the input contains no documents")
+    assert_nothing_written(workspace)
+
+
+def test_blank_lines_only_rejected(prepare, workspace):
+    corpus = workspace / "input" / "blank.txt"
+    corpus.write_text("\n \n\t\n")
+
+    assert_rejected(prepare(corpus, "--out", workspace / "v1"), "the input contains no words after tokenizing")
+    assert_nothing_written(workspace)
+
+
+def test_vocabulary_length_mismatch_rejected(prepare, workspace):
+    sp.save_npz(workspace / "input" / "counts.npz", sp.csr_matrix(np.ones((4, 3), dtype=np.float32)))
+    (workspace / "input" / "vocab.txt").write_text("one\ntwo\n")
+
+    result = prepare(
+        workspace / "input" / "counts.npz", "--vocabulary", workspace / "input" / "vocab.txt", "--out", workspace / "v1"
+    )
+
+    assert_rejected(result, "2 words is invalid", "has 3 columns", "one word per line, in column order")
+    assert_nothing_written(workspace)
+
+
+def test_duplicate_vocabulary_word_rejected(prepare, workspace):
+    sp.save_npz(workspace / "input" / "counts.npz", sp.csr_matrix(np.ones((4, 3), dtype=np.float32)))
+    (workspace / "input" / "vocab.txt").write_text("one\ntwo\none\n")
+
+    result = prepare(
+        workspace / "input" / "counts.npz", "--vocabulary", workspace / "input" / "vocab.txt", "--out", workspace / "v1"
+    )
+
+    assert_rejected(result, "word 'one' on line 3 is invalid: it repeats line 1")
+
+
+def test_negative_counts_rejected(prepare, workspace):
+    sp.save_npz(workspace / "input" / "counts.npz", sp.csr_matrix(np.array([[1, -2], [0, 1]], dtype=np.float32)))
+    (workspace / "input" / "vocab.txt").write_text("a\nb\n")
+
+    result = prepare(
+        workspace / "input" / "counts.npz", "--vocabulary", workspace / "input" / "vocab.txt", "--out", workspace / "v1"
+    )
+
+    assert_rejected(result, "must be finite and not negative")
+
+
+def test_not_an_npz_file_rejected(prepare, workspace):
+    (workspace / "input" / "counts.npz").write_text("not a zip file")
+    (workspace / "input" / "vocab.txt").write_text("a\n")
+
+    result = prepare(
+        workspace / "input" / "counts.npz", "--vocabulary", workspace / "input" / "vocab.txt", "--out", workspace / "v1"
+    )
+
+    assert_rejected(result, "it is not a scipy.sparse matrix", "scipy.sparse.save_npz")
+
+
+def test_npz_without_vocabulary_rejected(prepare, workspace):
+    sp.save_npz(workspace / "input" / "counts.npz", sp.csr_matrix(np.ones((4, 3), dtype=np.float32)))
+
+    assert_rejected(prepare(workspace / "input" / "counts.npz", "--out", workspace / "v1"), "--vocabulary is missing")
+
+
+def test_existing_local_version_never_overwritten(prepare, workspace):
+    corpus = workspace / "input" / "corpus.txt"
+    corpus.write_text("alpha beta\ngamma delta\nalpha gamma\n")
+    dest = workspace / "v1"
+    dest.mkdir()
+    (dest / "manifest.json").write_text("{}")
+
+    result = prepare(corpus, "--out", dest)
+
+    assert_rejected(result, f"{dest}: the destination folder is not empty", "Choose a new version")
+    assert (dest / "manifest.json").read_text() == "{}"
+    assert sorted(path.name for path in dest.iterdir()) == ["manifest.json"]
+
+
+def test_existing_empty_folder_is_filled(prepare, workspace):
+    corpus = workspace / "input" / "corpus.txt"
+    corpus.write_text("alpha beta\ngamma delta\nalpha gamma\n")
+    (workspace / "v1").mkdir()
+
+    assert prepare(corpus, "--out", workspace / "v1")[0] == 0
+    assert (workspace / "v1" / "manifest.json").is_file()
+
+
+def test_second_run_to_same_version_rejected(prepare, workspace):
+    corpus = workspace / "input" / "corpus.txt"
+    corpus.write_text("alpha beta\ngamma delta\nalpha gamma\n")
+    assert prepare(corpus, "--out", workspace / "v1")[0] == 0
+    manifest = (workspace / "v1" / "manifest.json").read_bytes()
+
+    assert_rejected(prepare(corpus, "--out", workspace / "v1"), "Choose a new version")
+    assert (workspace / "v1" / "manifest.json").read_bytes() == manifest
+
+
+@pytest.mark.parametrize(
+    ("content", "options", "fragments"),
+    [
+        ('{"text": "a b"}\n[1, 2]\n', (), ["line 2: field 'text' is invalid ('no such field')", "--text-field"]),
+        ('{"text": "a b"}\n{"text": 3}\n', (), ["line 2: field 'text' is invalid (3)"]),
+        ('{"text": "a b"}\n{"text": "c d"\n', (), ["line 2 is invalid: Expecting ',' delimiter"]),
+    ],
+)
+def test_bad_json_lines_rejected(prepare, workspace, content, options, fragments):
+    corpus = workspace / "input" / "corpus.jsonl"
+    corpus.write_text(content)
+
+    assert_rejected(prepare(corpus, "--out", workspace / "v1", *options), str(corpus), *fragments)
+    assert_nothing_written(workspace)
+
+
+def test_missing_csv_column_rejected(prepare, workspace):
+    corpus = workspace / "input" / "corpus.csv"
+    corpus.write_text("id,body\n1,some text\n")
+
+    assert_rejected(
+        prepare(corpus, "--out", workspace / "v1"),
+        "column 'text' is missing from the header ['id', 'body']",
+        "--text-column",
+    )
+
+
+def test_short_csv_row_rejected(prepare, workspace):
+    corpus = workspace / "input" / "corpus.csv"
+    corpus.write_text("id,text\n1,some text\n2\n")
+
+    assert_rejected(prepare(corpus, "--out", workspace / "v1"), "line 3: the row has 1 fields")
+
+
+@pytest.mark.parametrize(
+    ("options", "fragment"),
+    [
+        (("--encoding", "no-such-codec"), "--encoding 'no-such-codec' is invalid: Python knows no such codec"),
+        (("--encoding", "utf-16"), "--encoding 'utf-16' is invalid: lines are split at the byte 0x0A"),
+        (("--token-pattern", "(a)(b)"), "it has 2 capturing groups"),
+        (("--token-pattern", "(unclosed"), "--token-pattern '(unclosed' is invalid: missing )"),
+        (("--validation-fraction", "0"), "NTM needs a validation channel"),
+        (("--validation-fraction", "0.6", "--test-fraction", "0.5"), "the train channel would be empty"),
+        (("--stop-words", "missing-stop-words.txt"), "--stop-words 'missing-stop-words.txt' is invalid: no such file"),
+        (("--vocabulary", "vocab.txt"), "--vocabulary is invalid for lines input"),
+        (("--min-df", "3", "--max-df", "1"), "--max-df 1 is invalid"),
+    ],
+)
+def test_bad_option_rejected(prepare, workspace, options, fragment):
+    corpus = workspace / "input" / "corpus.txt"
+    corpus.write_text("alpha beta\ngamma delta\nalpha gamma\nbeta delta\n")
+
+    assert_rejected(prepare(corpus, "--out", workspace / "v1", *options), fragment)
+    assert_nothing_written(workspace)
+
+
+@pytest.mark.parametrize(
+    "dest",
+    [
+        "s3://bucket/other/news/v1/",
+        "s3://bucket/datasets/news/",
+        "s3://bucket/datasets/news/v1/extra/",
+        "s3:///datasets/news/v1/",
+        "gs://bucket/datasets/news/v1/",
+    ],
+)
+def test_bad_destination_uri_rejected(prepare, workspace, dest):
+    corpus = workspace / "input" / "corpus.txt"
+    corpus.write_text("alpha beta\n")
+
+    assert_rejected(prepare(corpus, "--out", dest), f"DEST {dest!r} is invalid")
+
+
+def test_argument_errors_use_argparse_status(capsys, workspace):
+    with pytest.raises(SystemExit) as raised:
+        main(["prepare", str(workspace), "--out", str(workspace / "v1"), "--min-df", "-2"])
+
+    assert raised.value.code == 2
+    assert (
+        "'-2' is invalid: expected a document count of at least 1 or a fraction from 0.0 to 1.0"
+        in capsys.readouterr().err
+    )
