@@ -19,7 +19,7 @@ export CDK_VALIDATION := false
 
 SDK2_VENV := build/sagemaker2-venv
 
-.PHONY: install synth test lint bench bench-synth bench-recordio sdk-fixtures rehearse clean
+.PHONY: install synth test lint bench bench-synth bench-recordio bench-workflow sdk-fixtures rehearse clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,7 +44,10 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: bench-synth bench-recordio
+bench: bench-synth bench-recordio bench-workflow
+
+bench-workflow: install
+	$(BIN)/python benchmarks/bench_workflow.py --output docs/benchmarks.md
 
 bench-synth: install
 	$(BIN)/python benchmarks/bench_synth.py --output docs/benchmarks.md
@@ -62,8 +65,9 @@ bench-recordio: install $(SDK2_VENV)/.installed
 sdk-fixtures: $(SDK2_VENV)/.installed
 	SAGEMAKER_SUPPRESS_V2_WARNING=1 $(SDK2_VENV)/bin/python benchmarks/make_sdk_fixtures.py
 
-rehearse: install
-	$(BIN)/ntm-tune rehearse
+# Rehearses exactly the template that `make synth` wrote.
+rehearse: synth
+	$(BIN)/ntm-tune rehearse --template $(TEMPLATE)
 
 clean:
 	rm -rf cdk.out .pytest_cache

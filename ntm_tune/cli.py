@@ -19,6 +19,7 @@ from ntm_tune.errors import UsageError
 COMMANDS = {
     "validate": "validate",
     "prepare": "prepare",
+    "rehearse": "rehearse",
 }
 
 

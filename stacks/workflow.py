@@ -102,18 +102,27 @@ def build_definition(scope: Construct, parts: WorkflowParts) -> sfn.IChainable:
     rename = sfn.Pass(
         scope,
         "Name new attempt",
+        # The state is rebuilt from run and attempt, so the caught error does not
+        # follow the new attempt into "Record result".
         parameters={
-            "number.$": "States.MathAdd($.attempt.number, 1)",
-            "tuningJobName.$": "States.Format('{}-{}', $.run.runId, States.MathAdd($.attempt.number, 1))",
-            "waitSeconds.$": "States.MathAdd($.attempt.waitSeconds, $.attempt.waitSeconds)",
+            "run.$": "$.run",
+            "attempt": {
+                "number.$": "States.MathAdd($.attempt.number, 1)",
+                "tuningJobName.$": "States.Format('{}-{}', $.run.runId, States.MathAdd($.attempt.number, 1))",
+                "waitSeconds.$": "States.MathAdd($.attempt.waitSeconds, $.attempt.waitSeconds)",
+            },
         },
-        result_path="$.attempt",
     )
     tuning.add_catch(can_retry_create, errors=list(CREATE_ERRORS), result_path="$.error")
     tuning.add_catch(record_failure, errors=["States.ALL"], result_path="$.error")
-    can_retry_create.when(
-        sfn.Condition.number_less_than("$.attempt.number", MAX_CREATE_ATTEMPTS), wait.next(rename).next(tuning)
-    ).otherwise(record_failure)
+    # A rejected request arrives under the same error name as throttling; retrying
+    # it cannot succeed. NOTE: this relies on the Cause naming the error code as
+    # "Error Code: ValidationException", which is observed, not documented.
+    retry_condition = sfn.Condition.and_(
+        sfn.Condition.number_less_than("$.attempt.number", MAX_CREATE_ATTEMPTS),
+        sfn.Condition.not_(sfn.Condition.string_matches("$.error.Cause", "*Error Code: ValidationException*")),
+    )
+    can_retry_create.when(retry_condition, wait.next(rename).next(tuning)).otherwise(record_failure)
 
     record_result = tasks.LambdaInvoke(
         scope,

@@ -7,7 +7,7 @@ import re
 
 from ntm_spec.names import TUNING_JOB_NAME_PATTERN
 from ntm_spec.request import build_static_hyperparameters, build_tuning_job_config
-from tests.support.api_model import validate_request
+from ntm_tune.rehearsal.api_model import request_problems
 
 RUN_ID = "ntm-dev-261204120000-ab12"
 DATASET_PREFIX = "datasets/news/v1/"
@@ -57,7 +57,7 @@ def test_synthesized_request_passes_api_model(definition, synthesized):
 
     request = render_request(parameters, example_state(synthesized.config))
 
-    assert validate_request("CreateHyperParameterTuningJob", request) == []
+    assert request_problems("CreateHyperParameterTuningJob", request) == []
     assert TUNING_JOB_NAME_PATTERN.match(request["HyperParameterTuningJobName"])
     train = request["TrainingJobDefinition"]["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"]
     assert train.endswith(f"/{DATASET_PREFIX}train/")
@@ -70,7 +70,7 @@ def test_invalid_request_names_member(definition, synthesized):
     broken["run"]["tuningJobConfig"]["Strategy"] = "Genetic"
     broken["attempt"]["tuningJobName"] = "ntm_retune-2026-05-01T12:00:00-news"
 
-    problems = validate_request("CreateHyperParameterTuningJob", render_request(parameters, broken))
+    problems = request_problems("CreateHyperParameterTuningJob", render_request(parameters, broken))
 
     assert any("HyperParameterTuningJobConfig.Strategy" in problem for problem in problems), problems
     assert any("HyperParameterTuningJobName" in problem for problem in problems), problems

@@ -42,8 +42,10 @@ def test_new_attempt_gets_fresh_name(definition):
     assert states["Create attempts left?"]["Choices"][0]["Next"] == "Wait before new attempt"
     assert states["Wait before new attempt"]["Next"] == "Name new attempt"
     assert rename["Next"] == TUNING_STATE
-    assert rename["ResultPath"] == "$.attempt"
-    assert rename["Parameters"]["tuningJobName.$"] == (
+    # The whole state is rebuilt, so the caught error does not reach "Record result".
+    assert "ResultPath" not in rename
+    assert set(rename["Parameters"]) == {"run.$", "attempt"}
+    assert rename["Parameters"]["attempt"]["tuningJobName.$"] == (
         "States.Format('{}-{}', $.run.runId, States.MathAdd($.attempt.number, 1))"
     )
     task_parameters = states[TUNING_STATE]["Parameters"]

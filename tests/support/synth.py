@@ -1,49 +1,15 @@
-"""Synthesize the app in-process, with cdk.json's feature flags, once per test session."""
+"""Synthesize the app in-process, with cdk.json's feature flags, once per test session.
 
-from __future__ import annotations
+The helpers live in `ntm_tune.rehearsal.synth`, so that `ntm-tune rehearse`
+can use them too; this module keeps the names that tests import.
+"""
 
-import json
-from dataclasses import dataclass
-from pathlib import Path
-
-import aws_cdk as cdk
-from aws_cdk.assertions import Template
-
-from ntm_spec.config import TuningConfig, load_config
-from stacks.ntm_tuning_stack import NtmTuningStack
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-TEST_REGION = "us-east-1"
-TEST_ACCOUNT = "123456789012"
-
-
-def feature_flags() -> dict[str, object]:
-    return json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
-
-
-@dataclass(frozen=True)
-class SynthesizedStack:
-    app: cdk.App
-    stack: NtmTuningStack
-    template: Template
-    template_dict: dict
-    config: TuningConfig
-    outdir: Path
-
-
-def synthesize(raw_config: dict | None = None, *, outdir: Path, region: str = TEST_REGION) -> SynthesizedStack:
-    """Build the stack as app.py does (without cdk-nag, which tests run on their own)."""
-    config = load_config(raw_config or {})
-    app = cdk.App(context=feature_flags(), outdir=str(outdir))
-    stack = NtmTuningStack(
-        app, "NtmTuning-test", config=config, env=cdk.Environment(account=TEST_ACCOUNT, region=region)
-    )
-    template = Template.from_stack(stack)
-    return SynthesizedStack(app, stack, template, template.to_json(), config, outdir)
-
-
-def state_machine_definition(template_dict: dict) -> dict:
-    """Return the state machine's ASL with CloudFormation references replaced by sample values."""
-    from tests.support.cfn import resolve_definition
-
-    return resolve_definition(template_dict)
+from ntm_tune.rehearsal.synth import (  # noqa: F401
+    REPO_ROOT,
+    TEST_ACCOUNT,
+    TEST_REGION,
+    SynthesizedStack,
+    feature_flags,
+    state_machine_definition,
+    synthesize,
+)

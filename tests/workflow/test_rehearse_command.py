@@ -1,0 +1,94 @@
+"""`ntm-tune rehearse` on a slice of a real corpus."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from ntm_tune.cli import main
+from ntm_tune.commands.rehearse import DEFAULT_CORPUS
+from ntm_tune.rehearsal.scenario import scenario_names
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    if not DEFAULT_CORPUS.is_file():
+        pytest.skip(f"the shared corpus {DEFAULT_CORPUS} is absent")
+    documents = DEFAULT_CORPUS.read_text(encoding="utf-8").splitlines()[:60]
+    path = tmp_path_factory.mktemp("corpus") / "lee_head60.txt"
+    path.write_text("\n".join(documents) + "\n", encoding="utf-8")
+    return path
+
+
+def rehearse(capsys, *arguments: str) -> tuple[int, list[str]]:
+    status = main(["rehearse", *arguments])
+    return status, capsys.readouterr().out.splitlines()
+
+
+@pytest.mark.slow
+def test_rehearsal_reports_run(capsys, corpus):
+    status, lines = rehearse(capsys, "--corpus", str(corpus))
+
+    text = "\n".join(lines)
+    prepared_dim = re.search(r"Dataset prepared from .*: feature_dim (\d+);", text)[1]
+    assert status == 0
+    assert lines[0].startswith("REHEARSAL: AWS is emulated in this process with moto")
+    assert "simulated from scenario 'completed'" in lines[0]
+    assert lines[-1].startswith("REHEARSAL ENDED: AWS was emulated in this process with moto")
+    assert "simulated from scenario 'completed'" in lines[-1]
+    assert "States taken: execution SUCCEEDED" in text
+    assert re.search(r"static hyperparameters: .*feature_dim=" + prepared_dim, text)
+    assert "outcome                      succeeded" in text
+    assert "S3 run summary: s3://" in text
+
+
+@pytest.fixture
+def template_file(template_dict, tmp_path) -> Path:
+    path = tmp_path / "NtmTuning-test.template.json"
+    path.write_text(json.dumps(template_dict))
+    return path
+
+
+def test_rehearsal_of_failed_job(capsys, corpus, template_file):
+    status, lines = rehearse(
+        capsys, "--corpus", str(corpus), "--template", str(template_file), "--scenario", "failed-no-best-job"
+    )
+
+    text = "\n".join(lines)
+    assert status == 0
+    assert "States taken: execution FAILED" in text
+    assert "outcome                      failed" in text
+    assert "SNS notification: NTM tuning run did not succeed" in text
+    assert "scenario 'failed-no-best-job'" in lines[-1]
+    assert f"Template: {template_file}" in text
+
+
+def test_missing_template_is_usage_error(capsys, tmp_path):
+    status = main(["rehearse", "--template", str(tmp_path / "absent.template.json")])
+
+    assert status == 2
+    assert "Run `make synth` first" in capsys.readouterr().err
+
+
+def test_missing_corpus_is_usage_error(capsys, tmp_path):
+    status = main(["rehearse", "--corpus", str(tmp_path / "absent.txt")])
+
+    assert status == 2
+    assert "absent.txt not found" in capsys.readouterr().err
+
+
+def test_unknown_scenario_is_usage_error(capsys):
+    status = main(["rehearse", "--scenario", "complete"])
+
+    assert status == 2
+    assert "scenario 'complete' not found" in capsys.readouterr().err
+
+
+def test_list_scenarios(capsys):
+    status, lines = rehearse(capsys, "--list-scenarios")
+
+    assert status == 0
+    assert [line.split()[0] for line in lines] == scenario_names()
