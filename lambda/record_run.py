@@ -21,7 +21,10 @@ from functools import cache
 import boto3
 from boto3.dynamodb.types import TypeSerializer
 
+from ntm_spec.errors import SpecError
 from ntm_spec.results import RUN_SUMMARY_PREFIX, TuningResult, summarize_tuning_job
+from ntm_spec.runs import parse_trigger
+from run_lock import release_run_lock, run_lock_holder
 
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)
@@ -33,6 +36,7 @@ METRIC_NAME = "BestValidationTotalLoss"
 @dataclass(frozen=True)
 class Settings:
     table_name: str
+    locks_table: str
     artifacts_bucket: str
     stage: str
 
@@ -40,6 +44,7 @@ class Settings:
     def from_environment(cls) -> Settings:
         return cls(
             table_name=os.environ["RUN_HISTORY_TABLE"],
+            locks_table=os.environ["LOCKS_TABLE"],
             artifacts_bucket=os.environ["ARTIFACTS_BUCKET"],
             stage=os.environ["STAGE"],
         )
@@ -64,13 +69,25 @@ def _clients() -> Clients:
 
 
 def handler(event: dict, context: object) -> dict:
-    return record_run(event, clients=_clients(), settings=Settings.from_environment(), now=datetime.now(UTC))
+    clients, settings, now = _clients(), Settings.from_environment(), datetime.now(UTC)
+    if event.get("source") == "aws.states":
+        return record_ended_execution(event, clients=clients, settings=settings, now=now)
+    return record_run(event, clients=clients, settings=settings, now=now)
 
 
 def record_run(event: dict, *, clients: Clients, settings: Settings, now: datetime) -> dict:
-    """Record the run described by `event`; return its outcome for the next state."""
+    """Record the run described by a workflow state; return its outcome for the next state."""
     state = event.get("state") or {}
     execution = event.get("execution") or {}
+    execution_name = execution.get("name", "")
+    run_key = f"{execution.get('startTime', '')}#{execution_name}"
+
+    if state.get("decision") == "skip":
+        skip = state["skip"]
+        record = _base_record(skip, run_key, execution_name, "skipped", skip["reason"], settings, now)
+        record["activeExecution"] = skip.get("activeExecution", "")
+        return _write(record, clients, settings, now, tuning_job_name=None)
+
     run = state.get("run") or {}
     error = state.get("error")
     tuning_job_name = (state.get("tuningJob") or {}).get("HyperParameterTuningJobName") or (
@@ -80,21 +97,90 @@ def record_run(event: dict, *, clients: Clients, settings: Settings, now: dateti
     result = _describe(clients.sagemaker, tuning_job_name) if tuning_job_name and _job_may_exist(error) else None
     outcome, reason = _outcome(result, error)
 
-    record = {
-        "dataset": run.get("dataset") or state.get("dataset") or "-",
-        "runKey": f"{run.get('startedAt') or execution.get('startTime', '')}#{execution.get('name', '')}",
-        "executionName": execution.get("name", ""),
-        "runId": run.get("runId", ""),
-        "trigger": run.get("trigger") or state.get("trigger") or "manual",
-        "version": run.get("version") or state.get("version") or "",
+    details = run or _trigger_details(state)
+    record = _base_record(details, run_key, execution_name, outcome, reason, settings, now)
+    record["runId"] = run.get("runId", "")
+    if run:
+        record["hyperParameterNames"] = run.get("hyperParameterNames", [])
+        warm_start = run.get("warmStart") or {}
+        record["warmStartParents"] = warm_start.get("parents", [])
+        record["warmStartType"] = warm_start.get("type") or "cold"
+        record["warmStartReason"] = warm_start.get("reason", "")
+    if result is not None:
+        record.update(_result_fields(result))
+
+    response = _write(record, clients, settings, now, tuning_job_name=tuning_job_name)
+    # Every exit path of the workflow that ran or tried a tuning job passes here.
+    release_run_lock(clients.dynamodb, settings.locks_table, dataset=record["dataset"], execution_name=execution_name)
+    return response
+
+
+def record_ended_execution(event: dict, *, clients: Clients, settings: Settings, now: datetime) -> dict:
+    """Record an execution that timed out or was aborted, whose own states could not record it.
+
+    The event is Step Functions' `Execution Status Change` from EventBridge.
+    """
+    detail = event["detail"]
+    execution_name = detail["name"]
+    try:
+        trigger_event = json.loads(detail.get("input") or "{}")
+    except json.JSONDecodeError:
+        trigger_event = {}
+    details = _trigger_details(trigger_event)
+    holder = run_lock_holder(clients.dynamodb, settings.locks_table, dataset=details.get("dataset", "-"))
+    run_id = holder.run_id if holder and holder.execution_name == execution_name else ""
+
+    started = _execution_start_time(detail.get("startDate"))
+    reason = f"the execution ended {detail['status']} before it could record the run"
+    record = _base_record(details, f"{started}#{execution_name}", execution_name, "failed", reason, settings, now)
+    record["runId"] = run_id
+    result = _describe(clients.sagemaker, run_id) if run_id else None
+    if result is not None:
+        record.update(_result_fields(result))
+        record["outcome"], record["reason"] = "failed", reason
+    response = _write(record, clients, settings, now, tuning_job_name=run_id or None)
+    release_run_lock(clients.dynamodb, settings.locks_table, dataset=record["dataset"], execution_name=execution_name)
+    return response
+
+
+def _execution_start_time(start_date_ms: object) -> str:
+    # Step Functions writes $$.Execution.StartTime as ISO 8601 UTC with milliseconds.
+    if not isinstance(start_date_ms, (int, float)):
+        return ""
+    moment = datetime.fromtimestamp(start_date_ms / 1000, UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{int(start_date_ms) % 1000:03d}Z"
+
+
+def _trigger_details(trigger_event: dict) -> dict:
+    """Read dataset, version and trigger from a run's input, as far as it is valid."""
+    try:
+        request = parse_trigger(trigger_event, default_dataset="-")
+    except SpecError:
+        return {
+            "dataset": str(trigger_event.get("dataset") or "-"),
+            "version": str(trigger_event.get("version") or ""),
+            "trigger": str(trigger_event.get("trigger") or "manual"),
+        }
+    return {"dataset": request.dataset, "version": request.version, "trigger": request.trigger}
+
+
+def _base_record(
+    details: dict, run_key: str, execution_name: str, outcome: str, reason: str, settings: Settings, now: datetime
+) -> dict:
+    return {
+        "dataset": details.get("dataset") or "-",
+        "runKey": run_key,
+        "executionName": execution_name,
+        "trigger": details.get("trigger") or "manual",
+        "version": details.get("version") or "",
         "outcome": outcome,
         "reason": reason,
         "recordedAt": now.isoformat(),
         "stage": settings.stage,
     }
-    if result is not None:
-        record.update(_result_fields(result))
 
+
+def _write(record: dict, clients: Clients, settings: Settings, now: datetime, *, tuning_job_name: str | None) -> dict:
     summary_key = f"{RUN_SUMMARY_PREFIX}{record['dataset']}/{record['runKey'].replace(':', '-').replace('#', '_')}.json"
     record["summaryS3Uri"] = f"s3://{settings.artifacts_bucket}/{summary_key}"
 
@@ -105,7 +191,7 @@ def record_run(event: dict, *, clients: Clients, settings: Settings, now: dateti
         ContentType="application/json",
     )
     clients.dynamodb.put_item(TableName=settings.table_name, Item=_to_dynamodb(record))
-    if outcome == "succeeded":
+    if record["outcome"] == "succeeded":
         clients.cloudwatch.put_metric_data(
             Namespace=METRIC_NAMESPACE,
             MetricData=[
@@ -125,14 +211,14 @@ def record_run(event: dict, *, clients: Clients, settings: Settings, now: dateti
         "Run recorded",
         extra={
             "run_key": record["runKey"],
-            "outcome": outcome,
+            "outcome": record["outcome"],
             "tuning_job_name": tuning_job_name,
-            "reason": reason,
+            "reason": record["reason"],
         },
     )
     return {
-        "outcome": outcome,
-        "reason": reason,
+        "outcome": record["outcome"],
+        "reason": record["reason"],
         "tuningJobName": tuning_job_name,
         "objectiveValue": record.get("objectiveValue"),
         "summaryS3Uri": record["summaryS3Uri"],

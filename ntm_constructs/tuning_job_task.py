@@ -81,6 +81,9 @@ class SageMakerCreateHyperParameterTuningJob(Construct):
       execution_role: the SageMaker execution role; the state machine may pass
         only this role, and only to SageMaker.
       tags: tags for the tuning job, values may be StatePaths. Default: none.
+      warm_start_config: StatePath to a `WarmStartConfig`. Default: none, a cold
+        start; Step Functions cannot leave a field out at run time, so a workflow
+        that warm-starts only sometimes needs one task of each kind.
       result_selector: what to keep of the final DescribeHyperParameterTuningJob
         response. Default: name, ARN and status, because the full response can
         exceed the 256 KB state size limit and later states need only these.
@@ -101,6 +104,7 @@ class SageMakerCreateHyperParameterTuningJob(Construct):
         training_job_definition: Mapping[str, object],
         execution_role: iam.IRole,
         tags: Mapping[str, str | StatePath] | None = None,
+        warm_start_config: StatePath | None = None,
         result_selector: Mapping[str, str] | None = None,
         result_path: str = "$.tuningJob",
         timeout: Duration | None = None,
@@ -115,6 +119,8 @@ class SageMakerCreateHyperParameterTuningJob(Construct):
             "HyperParameterTuningJobConfig": tuning_job_config,
             "TrainingJobDefinition": training_job_definition,
         }
+        if warm_start_config is not None:
+            parameters["WarmStartConfig"] = warm_start_config
         if tags:
             parameters["Tags"] = [{"Key": key, "Value": value} for key, value in tags.items()]
 

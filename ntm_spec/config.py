@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import copy
 import math
+import re
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -37,6 +39,11 @@ DISTRIBUTIONS = ("FullyReplicated", "ShardedByS3Key")
 SPOT_MAX_WAIT_WITHOUT_CHECKPOINTS = 3600
 # SageMaker's limit for a training job's MaxRuntimeInSeconds: 28 days.
 MAX_TRAINING_RUNTIME_SECONDS = 28 * 24 * 3600
+
+RUN_TIMEOUT_MARGIN_SECONDS = 2 * 3600
+# EventBridge Scheduler expressions: cron(6 fields) or rate(N unit).
+SCHEDULE_EXPRESSION = re.compile(r"^(cron\((\S+ ){5}\S+\)|rate\(([1-9][0-9]*) (minute|minutes|hour|hours|day|days)\))$")
+DATASET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 DEFAULTS: dict[str, object] = {
     "stage": "dev",
@@ -115,6 +122,22 @@ class TuningConfig:
         return self.max_training_jobs * self.instance_count * self.max_runtime_seconds / 3600
 
     @property
+    def run_timeout_seconds(self) -> int:
+        """Upper bound on one run's duration; the state machine's timeout and the lock's lifetime.
+
+        The budget bounds every valid run, overrides included: the jobs of one
+        run cannot take longer, one after another, than the budget's GPU hours
+        per instance. Two hours more cover instance start-up and create retries.
+        """
+        per_job = max(self.max_runtime_seconds, self.spot_max_wait_seconds if self.spot_enabled else 0)
+        sequential = self.max_gpu_hours_per_run * 3600 / self.instance_count * per_job / self.max_runtime_seconds
+        return int(math.ceil(sequential)) + RUN_TIMEOUT_MARGIN_SECONDS
+
+    @property
+    def schedule_datasets(self) -> tuple[str, ...]:
+        return tuple(self.schedule.get("datasets") or (self.dataset_name,)) if self.schedule else ()
+
+    @property
     def uses_gpu(self) -> bool:
         return not is_cpu_instance_type(self.instance_type)
 
@@ -182,6 +205,16 @@ def load_config(raw: Mapping[str, object]) -> TuningConfig:
     _check_objective(objective_metric, objective_type, set(raw_channels), problems)
     _check_strategy(strategy, early_stopping, ranges, hyperband, problems)
     _check_completion(completion, problems)
+    _check_schedule(schedule, problems)
+    if dataset_name and not DATASET_NAME.match(dataset_name):
+        problems.append(
+            Problem(
+                "dataset.name",
+                dataset_name,
+                "a dataset name is 1 to 64 letters, digits, dots, hyphens and underscores",
+                "Use the NAME part of datasets/NAME/VERSION/",
+            )
+        )
     if max_jobs is not None and max_parallel is not None and max_parallel > max_jobs:
         problems.append(
             Problem(
@@ -656,3 +689,60 @@ def _check_spot(max_runtime: int, max_wait: int, problems: list[Problem]) -> Non
                 f"Set it to at most {SPOT_MAX_WAIT_WITHOUT_CHECKPOINTS}, or turn spot training off",
             )
         )
+
+
+def _check_schedule(schedule: Mapping[str, object], problems: list[Problem]) -> None:
+    if not schedule:
+        return
+    known = {"expression", "time_zone", "datasets"}
+    for name in sorted(set(schedule) - known):
+        problems.append(
+            Problem(
+                f"schedule.{name}", schedule[name], "unknown schedule setting", "Use expression, time_zone and datasets"
+            )
+        )
+    expression = schedule.get("expression")
+    if not isinstance(expression, str) or not SCHEDULE_EXPRESSION.match(expression):
+        problems.append(
+            Problem(
+                "schedule.expression",
+                expression,
+                "an EventBridge Scheduler expression is cron(MIN HOUR DAY MONTH WEEKDAY YEAR) or rate(N UNIT)",
+                'Write for example "cron(0 3 ? * MON *)" or "rate(7 days)"',
+            )
+        )
+    time_zone = schedule.get("time_zone", "UTC")
+    if not _is_time_zone(time_zone):
+        problems.append(
+            Problem(
+                "schedule.time_zone", time_zone, "not an IANA time zone", 'Write for example "Europe/Berlin" or "UTC"'
+            )
+        )
+    datasets = schedule.get("datasets", [])
+    if not isinstance(datasets, list) or not all(
+        isinstance(name, str) and DATASET_NAME.match(name) for name in datasets
+    ):
+        problems.append(
+            Problem(
+                "schedule.datasets",
+                datasets,
+                "a list of dataset names is required",
+                'Write for example ["news"]; leave it out to retune dataset.name',
+            )
+        )
+
+
+def _is_time_zone(name: object) -> bool:
+    if not isinstance(name, str):
+        return False
+    try:
+        zoneinfo.ZoneInfo("UTC")
+    except zoneinfo.ZoneInfoNotFoundError:
+        # NOTE: without a time zone database (some minimal runtimes) the name
+        # cannot be checked here; synth, which runs on a full system, checks it.
+        return True
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True

@@ -17,6 +17,7 @@ from ntm_spec.config import TuningConfig, load_config, merge
 from ntm_spec.errors import Problem, SpecError
 from ntm_spec.names import MAX_CREATE_ATTEMPTS, build_tuning_job_name
 from ntm_spec.request import build_static_hyperparameters, build_tuning_job_config
+from ntm_spec.warm_start import hyperparameter_names
 
 DATASETS_PREFIX = "datasets/"
 MANIFEST_NAME = "manifest.json"
@@ -34,6 +35,8 @@ OVERRIDE_KEYS = {
     "ranges": ("ranges",),
 }
 FIRST_RETRY_WAIT_SECONDS = 30
+# Version placeholder resolved to the dataset's newest manifest by the first state.
+LATEST_VERSION = "latest"
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,8 @@ def parse_trigger(event: Mapping[str, object], default_dataset: str) -> RunReque
     if trigger not in ("manual", "schedule"):
         raise SpecError([Problem("trigger", trigger, "unknown trigger", 'Use "manual" or "schedule"')])
     dataset = event.get("dataset", default_dataset)
-    version = event.get("version")
+    # A schedule retunes the newest version; a manual start may ask for it too.
+    version = event.get("version", LATEST_VERSION)
     overrides = event.get("overrides") or {}
     problems = []
     if not isinstance(dataset, str) or not NAME_PATTERN.match(dataset):
@@ -87,7 +91,7 @@ def parse_trigger(event: Mapping[str, object], default_dataset: str) -> RunReque
                 "version",
                 version,
                 "a dataset version is 1 to 64 letters, digits, dots, hyphens and underscores",
-                "Use the VERSION part of datasets/NAME/VERSION/",
+                f'Use the VERSION part of datasets/NAME/VERSION/, or "{LATEST_VERSION}" for the newest',
             )
         )
     if not isinstance(overrides, Mapping):
@@ -142,7 +146,10 @@ def plan_run(
     """Return the state that the tuning task and the recorder read, or raise SpecError."""
     config = apply_overrides(base_config, request.overrides)
     run_id = build_tuning_job_name(config.job_name_prefix, now, token)
+    tuning_job_config = build_tuning_job_config(config)
+    static = build_static_hyperparameters(config, feature_dim)
     return {
+        "decision": "run",
         "run": {
             "runId": run_id,
             "trigger": request.trigger,
@@ -151,8 +158,9 @@ def plan_run(
             "datasetPrefix": dataset_prefix(request.dataset, request.version),
             "startedAt": now.isoformat(),
             "featureDim": feature_dim,
-            "tuningJobConfig": build_tuning_job_config(config),
-            "staticHyperParameters": build_static_hyperparameters(config, feature_dim),
+            "tuningJobConfig": tuning_job_config,
+            "staticHyperParameters": static,
+            "hyperParameterNames": hyperparameter_names(tuning_job_config, static),
             "maxCreateAttempts": MAX_CREATE_ATTEMPTS,
         },
         "attempt": {"number": 1, "tuningJobName": run_id, "waitSeconds": FIRST_RETRY_WAIT_SECONDS},

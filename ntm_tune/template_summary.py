@@ -49,8 +49,8 @@ def summarize(template: dict) -> list[str]:
     lines.append("Triggers:")
     rules = _by_type(resources, "AWS::Events::Rule")
     schedules = _by_type(resources, "AWS::Scheduler::Schedule")
-    for logical_id, _ in rules:
-        lines.append(f"  {logical_id:<34} EventBridge rule (new data)")
+    for logical_id, rule in rules:
+        lines.append(f"  {logical_id:<34} EventBridge rule: {rule['Properties'].get('Description', '')}")
     for logical_id, schedule in schedules:
         properties = schedule["Properties"]
         lines.append(
@@ -58,8 +58,8 @@ def summarize(template: dict) -> list[str]:
             f"({properties.get('ScheduleExpressionTimezone', 'UTC')})"
         )
     lines.append("  manual: aws stepfunctions start-execution (see README)")
-    if not rules:
-        lines.append("  NOTE: no new-data rule or schedule is deployed yet; runs start by hand")
+    if not schedules:
+        lines.append("  no schedule: set [schedule] in the configuration to retune on a schedule")
     return lines
 
 

@@ -8,6 +8,7 @@ from aws_cdk import (
     Acknowledgment,
     ArnFormat,
     CfnOutput,
+    Duration,
     RemovalPolicy,
     Stack,
     Token,
@@ -52,6 +53,7 @@ from ntm_spec.request import (
 )
 from ntm_spec.results import RUN_SUMMARY_PREFIX
 from ntm_spec.runs import DATASETS_PREFIX
+from stacks.triggers import RunTriggers
 from stacks.workflow import WorkflowParts, build_definition
 
 # SageMaker training jobs write their logs and metrics under these names.
@@ -109,6 +111,17 @@ class NtmTuningStack(Stack):
             ),
             deletion_protection=True,
             removal_policy=RemovalPolicy.RETAIN,
+        )
+
+        run_locks = dynamodb.TableV2(
+            self,
+            "RunLocks",
+            partition_key=dynamodb.Attribute(name="lockKey", type=dynamodb.AttributeType.STRING),
+            time_to_live_attribute="expiresAt",
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            removal_policy=RemovalPolicy.DESTROY,
         )
 
         # Notifications: a customer managed key, so that CloudWatch alarms may publish too.
@@ -187,6 +200,9 @@ class NtmTuningStack(Stack):
             environment={
                 "DATASETS_BUCKET": datasets.s3_bucket.bucket_name,
                 "TUNING_CONFIG": json.dumps(config.raw, separators=(",", ":"), sort_keys=True),
+                "LOCKS_TABLE": run_locks.table_name,
+                "RUN_HISTORY_TABLE": run_history.table_name,
+                "RUN_TIMEOUT_SECONDS": str(config.run_timeout_seconds),
             },
         )
         record_function = PythonFunction(
@@ -196,6 +212,7 @@ class NtmTuningStack(Stack):
             description="Records an NTM tuning run's best training job or its failure",
             environment={
                 "RUN_HISTORY_TABLE": run_history.table_name,
+                "LOCKS_TABLE": run_locks.table_name,
                 "ARTIFACTS_BUCKET": artifacts.s3_bucket.bucket_name,
                 "STAGE": config.stage,
             },
@@ -211,20 +228,31 @@ class NtmTuningStack(Stack):
         training_job_definition = build_fixed_training_fields(config, placement)
         training_job_definition["StaticHyperParameters"] = StatePath("$.run.staticHyperParameters")
         training_job_definition["InputDataConfig"] = _input_channels(config, datasets.s3_bucket.bucket_name)
-        tuning_task = SageMakerCreateHyperParameterTuningJob(
-            self,
-            "RunTuningJob",
-            tuning_job_name=StatePath("$.attempt.tuningJobName"),
-            job_name_prefix=config.job_name_prefix,
-            tuning_job_config=StatePath("$.run.tuningJobConfig"),
-            training_job_definition=training_job_definition,
-            execution_role=execution_role,
-            tags={
+        task_props = {
+            "tuning_job_name": StatePath("$.attempt.tuningJobName"),
+            "job_name_prefix": config.job_name_prefix,
+            "tuning_job_config": StatePath("$.run.tuningJobConfig"),
+            "training_job_definition": training_job_definition,
+            "execution_role": execution_role,
+            "tags": {
                 "ntm:dataset": StatePath("$.run.dataset"),
                 "ntm:run-id": StatePath("$.run.runId"),
                 "ntm:stage": config.stage,
             },
+        }
+        tuning_task = SageMakerCreateHyperParameterTuningJob(
+            self,
+            "RunTuningJob",
             comment="Creates the tuning job and waits, without polling, until it ends",
+            **task_props,
+        )
+        warm_tuning_task = SageMakerCreateHyperParameterTuningJob(
+            self,
+            "RunWarmTuningJob",
+            state_name="Run tuning job (warm start)",
+            warm_start_config=StatePath("$.run.warmStartConfig"),
+            comment="Creates the tuning job from earlier runs' results and waits until it ends",
+            **task_props,
         )
 
         workflow_logs = logs.LogGroup(
@@ -236,6 +264,7 @@ class NtmTuningStack(Stack):
                 validate_function=validate_function.lambda_function,
                 record_function=record_function.lambda_function,
                 tuning_task=tuning_task,
+                warm_tuning_task=warm_tuning_task,
                 operators_topic=operators,
             ),
         )
@@ -246,10 +275,31 @@ class NtmTuningStack(Stack):
             comment="Tunes the SageMaker NTM algorithm on one dataset version and records the best training job",
             logs=sfn.LogOptions(destination=workflow_logs, level=sfn.LogLevel.ALL, include_execution_data=True),
             tracing_enabled=True,
+            timeout=Duration.seconds(config.run_timeout_seconds),
         )
 
         # Grants between the pieces
         tuning_task.grant_run(state_machine.role)
+        warm_tuning_task.grant_run(state_machine.role)
+        run_locks.grant(validate_function.role, "dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem")
+        run_locks.grant(record_function.role, "dynamodb:GetItem", "dynamodb:DeleteItem")
+        run_history.grant(validate_function.role, "dynamodb:Query")
+        validate_function.role.add_to_policy(
+            iam.PolicyStatement(
+                sid="ListDatasetVersions",
+                actions=["s3:ListBucket"],
+                resources=[datasets.s3_bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{DATASETS_PREFIX}*"]}},
+            )
+        )
+        triggers = RunTriggers(
+            self,
+            "Triggers",
+            config=config,
+            datasets_bucket=datasets.s3_bucket,
+            state_machine=state_machine,
+            record_function=record_function.lambda_function,
+        )
         topic_key.grant(state_machine.role, "kms:Decrypt", "kms:GenerateDataKey")
         if customer_key is not None:
             customer_key.grant_decrypt(validate_function.role)
@@ -323,6 +373,8 @@ class NtmTuningStack(Stack):
             "cloudwatch:PutMetricData and X-Ray accept no resource scoping; the metric statement is limited to the NtmTuning namespace",
         )
 
+        self.run_locks_table = run_locks
+        self.triggers = triggers
         self.datasets_bucket = datasets.s3_bucket
         self.artifacts_bucket = artifacts.s3_bucket
         self.access_logs_bucket = access_logs.s3_bucket

@@ -1,6 +1,8 @@
 """The tuning workflow's states and how they connect.
 
-Success path: Validate run -> Run tuning job (.sync) -> Record result -> Succeed.
+Success path: Validate run -> Run or skip? -> Warm start? -> Run tuning job (.sync),
+cold or warm -> Record result -> Succeed. A run that finds its dataset busy, or
+repeats a manifest's event, goes Record skipped -> Run skipped (Succeed).
 A create call that SageMaker rejects before the job exists is retried after a
 doubling wait with a fresh job name (`RUNID-2` ... `RUNID-5`), because a second
 create call with the same name fails. Every other failure goes to Record failure
@@ -36,6 +38,7 @@ class WorkflowParts:
     validate_function: lambda_.IFunction
     record_function: lambda_.IFunction
     tuning_task: SageMakerCreateHyperParameterTuningJob
+    warm_tuning_task: SageMakerCreateHyperParameterTuningJob
     operators_topic: sns.ITopic
 
 
@@ -90,13 +93,37 @@ def build_definition(scope: Construct, parts: WorkflowParts) -> sfn.IChainable:
         scope,
         "Validate run",
         lambda_function=parts.validate_function,
+        payload=sfn.TaskInput.from_object({"event": sfn.JsonPath.entire_payload, "execution": execution}),
         payload_response_only=True,
         retry_on_service_exceptions=False,
     )
     validate.add_retry(errors=LAMBDA_SERVICE_ERRORS, interval=Duration.seconds(2), max_attempts=3, backoff_rate=2)
     validate.add_catch(record_failure, errors=["States.ALL"], result_path="$.error")
 
-    tuning = parts.tuning_task.state
+    record_skipped = tasks.LambdaInvoke(
+        scope,
+        "Record skipped",
+        lambda_function=parts.record_function,
+        payload=sfn.TaskInput.from_object({"state": sfn.JsonPath.entire_payload, "execution": execution}),
+        payload_response_only=True,
+        result_path="$.record",
+        retry_on_service_exceptions=False,
+    )
+    record_skipped.add_retry(
+        errors=[*LAMBDA_SERVICE_ERRORS, "States.TaskFailed"],
+        interval=Duration.seconds(5),
+        max_attempts=3,
+        backoff_rate=2,
+    )
+    record_skipped.add_catch(notify_unrecorded, errors=["States.ALL"], result_path="$.recordError")
+    record_skipped.next(sfn.Succeed(scope, "Run skipped"))
+
+    choose_tuning = sfn.Choice(scope, "Warm start?")
+    run_or_skip = sfn.Choice(scope, "Run or skip?")
+    run_or_skip.when(sfn.Condition.string_equals("$.decision", "skip"), record_skipped).otherwise(choose_tuning)
+
+    cold, warm = parts.tuning_task.state, parts.warm_tuning_task.state
+    choose_tuning.when(sfn.Condition.is_present("$.run.warmStartConfig"), warm).otherwise(cold)
     can_retry_create = sfn.Choice(scope, "Create attempts left?")
     wait = sfn.Wait(scope, "Wait before new attempt", time=sfn.WaitTime.seconds_path("$.attempt.waitSeconds"))
     rename = sfn.Pass(
@@ -113,8 +140,9 @@ def build_definition(scope: Construct, parts: WorkflowParts) -> sfn.IChainable:
             },
         },
     )
-    tuning.add_catch(can_retry_create, errors=list(CREATE_ERRORS), result_path="$.error")
-    tuning.add_catch(record_failure, errors=["States.ALL"], result_path="$.error")
+    for tuning in (cold, warm):
+        tuning.add_catch(can_retry_create, errors=list(CREATE_ERRORS), result_path="$.error")
+        tuning.add_catch(record_failure, errors=["States.ALL"], result_path="$.error")
     # A rejected request arrives under the same error name as throttling; retrying
     # it cannot succeed. NOTE: this relies on the Cause naming the error code as
     # "Error Code: ValidationException", which is observed, not documented.
@@ -122,7 +150,7 @@ def build_definition(scope: Construct, parts: WorkflowParts) -> sfn.IChainable:
         sfn.Condition.number_less_than("$.attempt.number", MAX_CREATE_ATTEMPTS),
         sfn.Condition.not_(sfn.Condition.string_matches("$.error.Cause", "*Error Code: ValidationException*")),
     )
-    can_retry_create.when(retry_condition, wait.next(rename).next(tuning)).otherwise(record_failure)
+    can_retry_create.when(retry_condition, wait.next(rename).next(choose_tuning)).otherwise(record_failure)
 
     record_result = tasks.LambdaInvoke(
         scope,
@@ -145,4 +173,7 @@ def build_definition(scope: Construct, parts: WorkflowParts) -> sfn.IChainable:
     succeeded.when(sfn.Condition.string_equals("$.record.outcome", "succeeded"), sfn.Succeed(scope, "Run succeeded"))
     succeeded.otherwise(notify)
 
-    return validate.next(tuning).next(record_result).next(succeeded)
+    cold.next(record_result)
+    warm.next(record_result)
+    record_result.next(succeeded)
+    return validate.next(run_or_skip)

@@ -39,7 +39,7 @@ from ntm_tune.rehearsal.moto_patches import SkippedDelay, patched_interpreter
 from ntm_tune.rehearsal.sagemaker import CapturedRequest, ScriptedSageMaker
 from ntm_tune.rehearsal.scenario import Scenario
 from ntm_tune.rehearsal.template import ACCOUNT, REGION
-from ntm_tune.rehearsal.trigger import object_created_event, rule_input
+from ntm_tune.rehearsal.trigger import event_matches, object_created_event, rule_input
 from ntm_tune.rehearsal.workflow import Workflow
 
 LAMBDA_CODE_DIR = REPO_ROOT / "lambda"
@@ -275,10 +275,7 @@ class Rehearsal:
                 "passed whole, as a rule target without input settings passes it"
             )
         for rule in self.workflow.trigger_rules:
-            matched = self.events.test_event_pattern(
-                EventPattern=json.dumps(rule.event_pattern), Event=json.dumps(event)
-            )
-            if not matched["Result"]:
+            if not event_matches(rule.event_pattern, event):
                 raise RehearsalError(
                     f"the Object Created event for {key} does not match rule {rule.logical_id}'s pattern"
                 )

@@ -61,3 +61,15 @@ def rule_input(rule: TriggerRule, event: dict) -> dict:
             f"rule {rule.logical_id} uses an InputTransformer, which the rehearsal does not apply"
         )
     return event
+
+
+def event_matches(pattern: dict, event: dict) -> bool:
+    """Return whether an EventBridge event pattern matches `event`.
+
+    moto 5.2.5 does not implement the TestEventPattern API, so this calls the
+    matcher that moto's event buses use for delivery. NOTE: that matcher is
+    moto's reading of EventBridge's pattern language, not EventBridge itself.
+    """
+    from moto.events.models import EventPattern
+
+    return EventPattern.load(json.dumps(pattern)).matches_event(event)

@@ -9,13 +9,15 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
+
 from record_run import METRIC_NAME, METRIC_NAMESPACE, Clients, Settings, record_run
 
 TABLE = "run-history"
+LOCKS = "run-locks"
 BUCKET = "artifacts"
 JOB = "ntm-dev-261204120000-ab12"
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
-SETTINGS = Settings(table_name=TABLE, artifacts_bucket=BUCKET, stage="dev")
+SETTINGS = Settings(table_name=TABLE, locks_table=LOCKS, artifacts_bucket=BUCKET, stage="dev")
 RUN = {
     "runId": JOB,
     "trigger": "manual",
@@ -88,6 +90,12 @@ def aws():
                 {"AttributeName": "dataset", "AttributeType": "S"},
                 {"AttributeName": "runKey", "AttributeType": "S"},
             ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        dynamodb.create_table(
+            TableName=LOCKS,
+            KeySchema=[{"AttributeName": "lockKey", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "lockKey", "AttributeType": "S"}],
             BillingMode="PAY_PER_REQUEST",
         )
         s3 = boto3.client("s3")

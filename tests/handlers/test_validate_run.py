@@ -8,11 +8,18 @@ from datetime import UTC, datetime
 import boto3
 import pytest
 from moto import mock_aws
-from validate_run import RunRejected, validate_run
 
 from ntm_spec.config import DEFAULTS
+from validate_run import RunRejected, Settings, validate_run
 
 BUCKET = "datasets"
+SETTINGS = Settings(
+    base_config=DEFAULTS,
+    datasets_bucket=BUCKET,
+    locks_table="run-locks",
+    run_history_table="run-history",
+    run_timeout_seconds=3600,
+)
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 
 
@@ -31,6 +38,25 @@ def s3():
     with mock_aws():
         client = boto3.client("s3")
         client.create_bucket(Bucket=BUCKET)
+        dynamodb = boto3.client("dynamodb")
+        dynamodb.create_table(
+            TableName="run-locks",
+            KeySchema=[{"AttributeName": "lockKey", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "lockKey", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        dynamodb.create_table(
+            TableName="run-history",
+            KeySchema=[
+                {"AttributeName": "dataset", "KeyType": "HASH"},
+                {"AttributeName": "runKey", "KeyType": "RANGE"},
+            ],
+            AttributeDefinitions=[
+                {"AttributeName": "dataset", "AttributeType": "S"},
+                {"AttributeName": "runKey", "AttributeType": "S"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
         yield client
 
 
@@ -38,8 +64,10 @@ def put_manifest(s3, body: dict, dataset: str = "news", version: str = "v1") -> 
     s3.put_object(Bucket=BUCKET, Key=f"datasets/{dataset}/{version}/manifest.json", Body=json.dumps(body).encode())
 
 
-def run(s3, event: dict) -> dict:
-    return validate_run(event, s3=s3, base_config=DEFAULTS, datasets_bucket=BUCKET, now=NOW)
+def run(s3, event: dict, execution_name: str = "exec-1") -> dict:
+    return validate_run(
+        event, execution_name=execution_name, s3=s3, dynamodb=boto3.client("dynamodb"), settings=SETTINGS, now=NOW
+    )
 
 
 def test_manual_run_planned(s3):
@@ -87,3 +115,58 @@ def test_bad_override_rejected_with_every_message(s3):
     message = str(raised.value)
     assert "static_hyperparameters.num_topics: 1 is invalid" in message
     assert "tuning.max_parallel_training_jobs: 50 is invalid" in message
+
+
+def test_second_run_for_busy_dataset_skipped(s3):
+    put_manifest(s3, manifest())
+    first = run(s3, {"dataset": "news", "version": "v1"}, execution_name="exec-1")
+
+    second = run(s3, {"trigger": "schedule", "dataset": "news"}, execution_name="exec-2")
+
+    assert first["decision"] == "run"
+    assert second["decision"] == "skip"
+    assert second["skip"]["activeExecution"] == "exec-1"
+    assert second["skip"]["reason"].startswith("dataset news has an active run: execution exec-1")
+
+
+def test_stale_lock_taken_over(s3):
+    put_manifest(s3, manifest())
+    run(s3, {"dataset": "news", "version": "v1"}, execution_name="exec-1")
+    later = validate_run(
+        {"dataset": "news", "version": "v1"},
+        execution_name="exec-2",
+        s3=s3,
+        dynamodb=boto3.client("dynamodb"),
+        settings=SETTINGS,
+        now=NOW.replace(hour=13, minute=1),
+    )
+
+    assert later["decision"] == "run"
+
+
+def test_schedule_resolves_newest_version(s3):
+    put_manifest(s3, manifest(), version="2026-11-01")
+    put_manifest(s3, manifest(), version="2026-12-01")
+
+    plan = run(s3, {"trigger": "schedule", "dataset": "news"})
+
+    assert plan["run"]["version"] == "2026-12-01"
+    assert plan["run"]["trigger"] == "schedule"
+
+
+def test_schedule_without_any_version_rejected(s3):
+    with pytest.raises(RunRejected, match="no version of the dataset has a manifest"):
+        run(s3, {"trigger": "schedule", "dataset": "news"})
+
+
+def test_cold_start_records_reason(s3):
+    put_manifest(s3, manifest())
+
+    plan = run(s3, {"dataset": "news", "version": "v1"})
+
+    assert plan["run"]["warmStart"] == {
+        "parents": [],
+        "type": None,
+        "reason": "no earlier run of this dataset succeeded",
+    }
+    assert "warmStartConfig" not in plan["run"]

@@ -109,6 +109,8 @@ def test_recorder_role_statements(synthesized):
         "xray:PutTelemetryRecords",
         "xray:PutTraceSegments",
         "dynamodb:PutItem",
+        "dynamodb:GetItem",
+        "dynamodb:DeleteItem",
         "s3:PutObject",
         "sagemaker:DescribeHyperParameterTuningJob",
         "cloudwatch:PutMetricData",
@@ -118,7 +120,7 @@ def test_recorder_role_statements(synthesized):
     assert named["PublishRunMetrics"]["Condition"] == {"StringEquals": {"cloudwatch:namespace": "NtmTuning"}}
 
 
-def test_validate_role_reads_only_manifests(synthesized):
+def test_validate_role_statements(synthesized):
     stack = synthesized.stack
     role = stack.node.find_child("ValidateRun").role
     statements = statements_of(synthesized.template_dict, logical_id(role))
@@ -129,7 +131,13 @@ def test_validate_role_reads_only_manifests(synthesized):
         "xray:PutTelemetryRecords",
         "xray:PutTraceSegments",
         "s3:GetObject",
+        "s3:ListBucket",
+        "dynamodb:PutItem",
+        "dynamodb:GetItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:Query",
     }
+    assert by_sid(statements)["ListDatasetVersions"]["Condition"] == {"StringLike": {"s3:prefix": ["datasets/*"]}}
     assert by_sid(statements)["ReadManifests"]["Resource"] == {
         "Fn::Join": ["", [{"Fn::GetAtt": [logical_id(stack.datasets_bucket), "Arn"]}, "/datasets/*/manifest.json"]]
     }

@@ -41,7 +41,7 @@ def test_new_attempt_gets_fresh_name(definition):
 
     assert states["Create attempts left?"]["Choices"][0]["Next"] == "Wait before new attempt"
     assert states["Wait before new attempt"]["Next"] == "Name new attempt"
-    assert rename["Next"] == TUNING_STATE
+    assert rename["Next"] == "Warm start?"
     # The whole state is rebuilt, so the caught error does not reach "Record result".
     assert "ResultPath" not in rename
     assert set(rename["Parameters"]) == {"run.$", "attempt"}

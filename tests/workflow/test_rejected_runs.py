@@ -58,7 +58,7 @@ def test_vocabulary_size_mismatch_rejected(rehearse, tmp_path):
 
 
 def test_rejection_names_execution(rehearse):
-    result = rehearse("completed", {"dataset": "corpus"})
+    result = rehearse("completed", {"dataset": "corpus", "version": "v1/../v2"})
 
     record = assert_rejected_before_sagemaker(result)
     assert "version" in record["reason"]

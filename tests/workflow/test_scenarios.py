@@ -13,8 +13,24 @@ from ntm_spec.names import retry_tuning_job_name
 from ntm_tune.rehearsal.scenario import load_scenario
 from ntm_tune.rehearsal.template import ACCOUNT, REGION
 
-SUCCESS_PATH = ["Validate run", "Run tuning job", "Record result", "Run succeeded?", "Run succeeded"]
-FAILURE_PATH = ["Validate run", "Run tuning job", "Record failure", "Notify operators", "Run failed"]
+SUCCESS_PATH = [
+    "Validate run",
+    "Run or skip?",
+    "Warm start?",
+    "Run tuning job",
+    "Record result",
+    "Run succeeded?",
+    "Run succeeded",
+]
+FAILURE_PATH = [
+    "Validate run",
+    "Run or skip?",
+    "Warm start?",
+    "Run tuning job",
+    "Record failure",
+    "Notify operators",
+    "Run failed",
+]
 NOTIFY_SUBJECT = "NTM tuning run did not succeed"
 
 
@@ -161,6 +177,8 @@ def test_completed_without_best_job_notifies(rehearse):
     record = only(result.records)
     assert result.states == [
         "Validate run",
+        "Run or skip?",
+        "Warm start?",
         "Run tuning job",
         "Record result",
         "Run succeeded?",
