@@ -20,6 +20,11 @@ COMMANDS = {
     "validate": "validate",
     "prepare": "prepare",
     "rehearse": "rehearse",
+    "start": "start",
+    "watch": "watch",
+    "history": "history",
+    "best": "best",
+    "report": "report",
 }
 
 
