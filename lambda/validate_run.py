@@ -20,9 +20,9 @@ from functools import cache
 import boto3
 from boto3.dynamodb.types import TypeDeserializer
 
-from ntm_spec.dataset import parse_manifest
+from ntm_spec.dataset import MANIFEST_NAME, VOCABULARY_KEY, parse_manifest, vocabulary_problems
 from ntm_spec.errors import Problem, SpecError
-from ntm_spec.runs import LATEST_VERSION, MANIFEST_NAME, RunRequest, dataset_prefix, parse_trigger, plan_run
+from ntm_spec.runs import LATEST_VERSION, RunRequest, dataset_prefix, parse_trigger, plan_run
 from ntm_spec.warm_start import choose_parents
 from run_lock import acquire_run_lock, claim_data_trigger, release_run_lock
 
@@ -79,7 +79,9 @@ def validate_run(event: dict, *, execution_name: str, s3, dynamodb, settings: Se
         request = parse_trigger(event, default_dataset=settings.base_config["dataset"]["name"])
         if request.version == LATEST_VERSION:
             request = _with_latest_version(s3, settings.datasets_bucket, request)
-        manifest = _read_manifest(s3, settings.datasets_bucket, dataset_prefix(request.dataset, request.version))
+        prefix = dataset_prefix(request.dataset, request.version)
+        manifest = _read_manifest(s3, settings.datasets_bucket, prefix)
+        _check_vocabulary(s3, settings.datasets_bucket, prefix, manifest.feature_dim)
         plan = plan_run(settings.base_config, request, feature_dim=manifest.feature_dim, now=now)
     except SpecError as error:
         logger.warning("Run rejected", extra={"problems": error.messages(), "execution_name": execution_name})
@@ -191,6 +193,26 @@ def _history(dynamodb, table: str, dataset: str) -> list[dict]:
     )
     deserializer = TypeDeserializer()
     return [{key: deserializer.deserialize(value) for key, value in item.items()} for item in response["Items"]]
+
+
+def _check_vocabulary(s3, bucket: str, prefix: str, feature_dim: int) -> None:
+    location = f"s3://{bucket}/{prefix}{VOCABULARY_KEY}"
+    try:
+        data = s3.get_object(Bucket=bucket, Key=prefix + VOCABULARY_KEY)["Body"].read()
+    except s3.exceptions.NoSuchKey:
+        raise SpecError(
+            [
+                Problem(
+                    "auxiliary",
+                    location,
+                    "the vocabulary is missing, and NTM reads it only from a file named vocab.txt in auxiliary/",
+                    "Upload it under that name, or prepare the dataset with `ntm-tune prepare`",
+                )
+            ]
+        ) from None
+    problems = vocabulary_problems(data, feature_dim=feature_dim, location=location)
+    if problems:
+        raise SpecError(problems)
 
 
 def _read_manifest(s3, bucket: str, prefix: str):

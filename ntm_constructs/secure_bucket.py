@@ -32,6 +32,9 @@ class SecureBucket(Construct):
         noncurrent_version_expiration_days: int | None = None,
     ) -> None:
         super().__init__(scope, id_)
+        # Access-log delivery is granted by bucket policy, never by the ACL that
+        # bucket-owner-enforced ownership forbids, whatever feature flags the app sets.
+        self.node.set_context("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy", True)
 
         lifecycle_rules = [s3.LifecycleRule(abort_incomplete_multipart_upload_after=Duration.days(7))]
         if noncurrent_version_expiration_days is not None:

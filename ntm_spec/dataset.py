@@ -522,3 +522,35 @@ def _is_int(value: object) -> bool:
 def _table(data: Mapping[str, object], key: str) -> Mapping[str, object]:
     value = data.get(key)
     return value if isinstance(value, Mapping) else {}
+
+
+def vocabulary_problems(data: bytes, *, feature_dim: int, location: str) -> list[Problem]:
+    """Check a `vocab.txt` as NTM reads it: UTF-8, one word per line, exactly `feature_dim` lines.
+
+    A file with the wrong line count or encoding still trains, but NTM then
+    prints wrong topic words and no coherence score, so the run is rejected.
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return [
+            Problem(
+                location,
+                f"byte {error.start}",
+                "vocab.txt must be UTF-8, the only encoding NTM reads",
+                "Write the vocabulary again as UTF-8, as `ntm-tune prepare` does",
+            )
+        ]
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    if len(lines) != feature_dim:
+        return [
+            Problem(
+                location,
+                f"{len(lines)} lines",
+                f"vocab.txt must have exactly feature_dim ({feature_dim}) lines, one word per column of the data",
+                "Prepare the dataset again so that the vocabulary and the data agree",
+            )
+        ]
+    return []

@@ -14,15 +14,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ntm_spec.config import TuningConfig, load_config, merge
+from ntm_spec.dataset import DATASETS_PREFIX, NAME_PATTERN
 from ntm_spec.errors import Problem, SpecError
 from ntm_spec.names import MAX_CREATE_ATTEMPTS, build_tuning_job_name
 from ntm_spec.request import build_static_hyperparameters, build_tuning_job_config
 from ntm_spec.warm_start import hyperparameter_names
 
-DATASETS_PREFIX = "datasets/"
-MANIFEST_NAME = "manifest.json"
-# Dataset and version names become S3 key parts and job tags.
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MANIFEST_KEY_PATTERN = re.compile(
     r"^datasets/(?P<dataset>[A-Za-z0-9][A-Za-z0-9._-]{0,63})/"
     r"(?P<version>[A-Za-z0-9][A-Za-z0-9._-]{0,63})/manifest\.json$"

@@ -35,7 +35,7 @@ from aws_cdk import (
 from constructs import Construct
 
 from ntm_spec.config import TuningConfig
-from ntm_spec.runs import DATASETS_PREFIX, MANIFEST_NAME
+from ntm_spec.dataset import DATASETS_PREFIX, MANIFEST_NAME
 
 # Only the manifest, which `ntm-tune prepare` writes last, starts a run; the
 # data files of the same version land before it and match nothing.

@@ -58,8 +58,9 @@ def run(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from ntm_spec.config import load_config
+    from ntm_spec.dataset import NAME_PATTERN
     from ntm_spec.errors import SpecError
-    from ntm_spec.runs import NAME_PATTERN, apply_overrides, parse_trigger, plan_run
+    from ntm_spec.runs import apply_overrides, parse_trigger, plan_run
     from ntm_tune.aws import connect, console_execution_url
 
     context = connect(args)
@@ -194,7 +195,8 @@ def build_overrides(assignments: list[str], base_config: dict[str, object]) -> d
 
 def newest_dataset_version(s3, bucket: str, dataset: str) -> str:
     """Return the version of `dataset` whose manifest.json was written last."""
-    from ntm_spec.runs import DATASETS_PREFIX, MANIFEST_KEY_PATTERN
+    from ntm_spec.dataset import DATASETS_PREFIX
+    from ntm_spec.runs import MANIFEST_KEY_PATTERN
 
     prefix = f"{DATASETS_PREFIX}{dataset}/"
     newest = None
@@ -213,9 +215,9 @@ def newest_dataset_version(s3, bucket: str, dataset: str) -> str:
 
 def read_manifest(s3, bucket: str, dataset: str, version: str):
     """Read and check the version's manifest as the first state does, or raise SpecError."""
-    from ntm_spec.dataset import parse_manifest
+    from ntm_spec.dataset import MANIFEST_NAME, parse_manifest
     from ntm_spec.errors import Problem, SpecError
-    from ntm_spec.runs import MANIFEST_NAME, dataset_prefix
+    from ntm_spec.runs import dataset_prefix
 
     key = dataset_prefix(dataset, version) + MANIFEST_NAME
     try:

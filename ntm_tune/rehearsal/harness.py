@@ -31,8 +31,8 @@ from boto3.dynamodb.types import TypeDeserializer
 from moto import mock_aws
 from moto.sns.models import sns_backends
 
+from ntm_spec.dataset import MANIFEST_NAME
 from ntm_spec.results import RUN_SUMMARY_PREFIX
-from ntm_spec.runs import MANIFEST_NAME
 from ntm_tune.rehearsal import REPO_ROOT
 from ntm_tune.rehearsal.functions import Invocation, LambdaRuntime
 from ntm_tune.rehearsal.moto_patches import SkippedDelay, patched_interpreter

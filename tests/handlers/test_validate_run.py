@@ -60,8 +60,13 @@ def s3():
         yield client
 
 
-def put_manifest(s3, body: dict, dataset: str = "news", version: str = "v1") -> None:
-    s3.put_object(Bucket=BUCKET, Key=f"datasets/{dataset}/{version}/manifest.json", Body=json.dumps(body).encode())
+def put_manifest(s3, body: dict, dataset: str = "news", version: str = "v1", vocabulary: bytes | None = None) -> None:
+    """Upload a vocabulary (by default one word per manifest feature) and then the manifest."""
+    prefix = f"datasets/{dataset}/{version}/"
+    if vocabulary is None:
+        vocabulary = "".join(f"word{index}\n" for index in range(body["feature_dim"])).encode()
+    s3.put_object(Bucket=BUCKET, Key=prefix + "auxiliary/vocab.txt", Body=vocabulary)
+    s3.put_object(Bucket=BUCKET, Key=prefix + "manifest.json", Body=json.dumps(body).encode())
 
 
 def run(s3, event: dict, execution_name: str = "exec-1") -> dict:
@@ -170,3 +175,34 @@ def test_cold_start_records_reason(s3):
         "reason": "no earlier run of this dataset succeeded",
     }
     assert "warmStartConfig" not in plan["run"]
+
+
+def test_vocabulary_file_shorter_than_feature_dim_rejected(s3):
+    vocabulary = "".join(f"word{index}\n" for index in range(4998)).encode()
+    put_manifest(s3, manifest(), vocabulary=vocabulary)
+
+    with pytest.raises(RunRejected) as raised:
+        run(s3, {"dataset": "news", "version": "v1"})
+
+    assert str(raised.value) == (
+        "s3://datasets/datasets/news/v1/auxiliary/vocab.txt: '4998 lines' is invalid: vocab.txt must have exactly "
+        "feature_dim (5000) lines, one word per column of the data. Prepare the dataset again so that the "
+        "vocabulary and the data agree."
+    )
+
+
+def test_vocabulary_in_latin1_rejected(s3):
+    words = ["café"] + [f"word{index}" for index in range(4999)]
+    put_manifest(s3, manifest(), vocabulary="\n".join(words).encode("latin-1"))
+
+    with pytest.raises(RunRejected, match=r"'byte 3' is invalid: vocab.txt must be UTF-8"):
+        run(s3, {"dataset": "news", "version": "v1"})
+
+
+def test_vocabulary_under_other_name_rejected(s3):
+    put_manifest(s3, manifest())
+    s3.delete_object(Bucket=BUCKET, Key="datasets/news/v1/auxiliary/vocab.txt")
+    s3.put_object(Bucket=BUCKET, Key="datasets/news/v1/auxiliary/vocabulary.txt", Body=b"a\n" * 5000)
+
+    with pytest.raises(RunRejected, match="NTM reads it only from a file named vocab.txt"):
+        run(s3, {"dataset": "news", "version": "v1"})

@@ -13,9 +13,7 @@ import pytest
 import ntm_spec.dataset
 from ntm_spec import runs
 from ntm_spec.dataset import (
-    DATASETS_PREFIX,
     MANIFEST_NAME,
-    NAME_PATTERN,
     Channel,
     DataFile,
     Manifest,
@@ -208,12 +206,9 @@ def test_layout_keys():
 def test_layout_matches_workflow_trigger():
     prefix = dataset_version_prefix("news", "v1.2_b")
 
-    assert runs.MANIFEST_KEY_PATTERN.match(prefix + MANIFEST_NAME)
-    assert (DATASETS_PREFIX, MANIFEST_NAME, NAME_PATTERN.pattern) == (
-        runs.DATASETS_PREFIX,
-        runs.MANIFEST_NAME,
-        runs.NAME_PATTERN.pattern,
-    )
+    match = runs.MANIFEST_KEY_PATTERN.match(prefix + MANIFEST_NAME)
+    assert match
+    assert (match["dataset"], match["version"]) == ("news", "v1.2_b")
 
 
 @pytest.mark.parametrize(("dataset", "version"), [("news/x", "v1"), ("news", ""), ("-news", "v1"), ("news", "v" * 65)])
