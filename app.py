@@ -15,6 +15,7 @@ from ntm_spec.config_file import apply_overrides, read_config_file
 from ntm_spec.errors import SpecError
 from stacks.ntm_tuning_stack import NtmTuningStack
 
+STAGE_TAG = "ntm:stage"
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent / "config" / "default.toml"
 
 
@@ -29,10 +30,15 @@ def main() -> None:
 
 
 def build_app(app: cdk.App, config: TuningConfig, *, region: str, account: str | None) -> NtmTuningStack:
-    """Create the stack in `app` and register cdk-nag, whose findings fail synthesis."""
+    """Create the stack in `app`, tag every resource and register cdk-nag, whose findings fail synthesis.
+
+    The tags are the configuration's `[tags]` plus `ntm:stage`, which always names the stage.
+    """
     stack = NtmTuningStack(
         app, f"NtmTuning-{config.stage}", config=config, env=cdk.Environment(account=account, region=region)
     )
+    for key, value in {**config.tags, STAGE_TAG: config.stage}.items():
+        cdk.Tags.of(stack).add(key, value)
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return stack
 

@@ -3,9 +3,14 @@
 On the success path the event has `tuningJob` (the ended job's name and status);
 on the failure path it has `error` (the Error and Cause that Step Functions
 caught). Either way the handler describes the tuning job, when one exists, and
-writes one DynamoDB item, one JSON summary in S3 and, for a succeeded run, the
-best objective value as a CloudWatch metric. Recording a run again replaces its
-item and summary, so each run has exactly one record.
+its training jobs, whose billable time gives the run's GPU hours. It writes one
+DynamoDB item, one JSON summary in S3 and CloudWatch metrics in the `NtmTuning`
+namespace: `Runs` for every record, the run's duration, training jobs and GPU
+hours when a tuning job exists, and the best objective value for a succeeded
+run. A succeeded run also puts an `NTM Tuning Run Completed` event on the
+default event bus (docs/events.md). Recording a run again replaces its item and
+summary, so each run has exactly one record, but metrics and the event are sent
+again.
 """
 
 from __future__ import annotations
@@ -20,10 +25,12 @@ from functools import cache
 
 import boto3
 from boto3.dynamodb.types import TypeSerializer
+from botocore.exceptions import BotoCoreError, ClientError
 
 from ntm_spec.errors import SpecError
 from ntm_spec.results import RUN_SUMMARY_PREFIX, TuningResult, summarize_tuning_job
 from ntm_spec.runs import parse_trigger
+from ntm_spec.spend import RunSpend, summarize_spend
 from run_lock import release_run_lock, run_lock_holder
 
 logger = logging.getLogger()
@@ -31,6 +38,19 @@ logger.setLevel(logging.INFO)
 
 METRIC_NAMESPACE = "NtmTuning"
 METRIC_NAME = "BestValidationTotalLoss"
+RUNS_METRIC = "Runs"
+RUN_DURATION_METRIC = "RunDurationSeconds"
+TRAINING_JOBS_METRIC = "TrainingJobs"
+GPU_HOURS_METRIC = "GpuHours"
+
+COMPLETED_EVENT_DETAIL_TYPE = "NTM Tuning Run Completed"
+# ListTrainingJobsForHyperParameterTuningJob returns at most 100 training jobs per page.
+_TRAINING_JOBS_PAGE_SIZE = 100
+
+
+def completed_event_source(stage: str) -> str:
+    """Return the `source` of the stage's run events, such as `ntm-tuning.dev`."""
+    return f"ntm-tuning.{stage}"
 
 
 @dataclass(frozen=True)
@@ -56,6 +76,7 @@ class Clients:
     dynamodb: object
     s3: object
     cloudwatch: object
+    events: object
 
 
 @cache
@@ -65,6 +86,7 @@ def _clients() -> Clients:
         dynamodb=boto3.client("dynamodb"),
         s3=boto3.client("s3"),
         cloudwatch=boto3.client("cloudwatch"),
+        events=boto3.client("events"),
     )
 
 
@@ -94,7 +116,8 @@ def record_run(event: dict, *, clients: Clients, settings: Settings, now: dateti
         state.get("attempt") or {}
     ).get("tuningJobName")
 
-    result = _describe(clients.sagemaker, tuning_job_name) if tuning_job_name and _job_may_exist(error) else None
+    description = _describe(clients.sagemaker, tuning_job_name) if tuning_job_name and _job_may_exist(error) else None
+    result = summarize_tuning_job(description) if description is not None else None
     outcome, reason = _outcome(result, error)
 
     details = run or _trigger_details(state)
@@ -108,8 +131,12 @@ def record_run(event: dict, *, clients: Clients, settings: Settings, now: dateti
         record["warmStartReason"] = warm_start.get("reason", "")
     if result is not None:
         record.update(_result_fields(result))
+        record.update(_spend_fields(clients.sagemaker, description))
+        record["runDurationSeconds"] = _duration_seconds(execution.get("startTime"), now)
 
     response = _write(record, clients, settings, now, tuning_job_name=tuning_job_name)
+    if record["outcome"] == "succeeded":
+        _put_completed_event(clients.events, record, settings, description)
     # Every exit path of the workflow that ran or tried a tuning job passes here.
     release_run_lock(clients.dynamodb, settings.locks_table, dataset=record["dataset"], execution_name=execution_name)
     return response
@@ -134,9 +161,11 @@ def record_ended_execution(event: dict, *, clients: Clients, settings: Settings,
     reason = f"the execution ended {detail['status']} before it could record the run"
     record = _base_record(details, f"{started}#{execution_name}", execution_name, "failed", reason, settings, now)
     record["runId"] = run_id
-    result = _describe(clients.sagemaker, run_id) if run_id else None
-    if result is not None:
-        record.update(_result_fields(result))
+    description = _describe(clients.sagemaker, run_id) if run_id else None
+    if description is not None:
+        record.update(_result_fields(summarize_tuning_job(description)))
+        record.update(_spend_fields(clients.sagemaker, description))
+        record["runDurationSeconds"] = _duration_seconds(started, now)
         record["outcome"], record["reason"] = "failed", reason
     response = _write(record, clients, settings, now, tuning_job_name=run_id or None)
     release_run_lock(clients.dynamodb, settings.locks_table, dataset=record["dataset"], execution_name=execution_name)
@@ -191,21 +220,7 @@ def _write(record: dict, clients: Clients, settings: Settings, now: datetime, *,
         ContentType="application/json",
     )
     clients.dynamodb.put_item(TableName=settings.table_name, Item=_to_dynamodb(record))
-    if record["outcome"] == "succeeded":
-        clients.cloudwatch.put_metric_data(
-            Namespace=METRIC_NAMESPACE,
-            MetricData=[
-                {
-                    "MetricName": METRIC_NAME,
-                    "Dimensions": [
-                        {"Name": "Stage", "Value": settings.stage},
-                        {"Name": "Dataset", "Value": record["dataset"]},
-                    ],
-                    "Value": record["objectiveValue"],
-                    "Timestamp": now,
-                }
-            ],
-        )
+    clients.cloudwatch.put_metric_data(Namespace=METRIC_NAMESPACE, MetricData=_metric_data(record, settings, now))
 
     logger.info(
         "Run recorded",
@@ -225,18 +240,145 @@ def _write(record: dict, clients: Clients, settings: Settings, now: datetime, *,
     }
 
 
+def _metric_data(record: dict, settings: Settings, now: datetime) -> list[dict]:
+    """Return the run's metrics: `Runs` by outcome always, the others only when their value is known."""
+    stage = {"Name": "Stage", "Value": settings.stage}
+    per_dataset = [stage, {"Name": "Dataset", "Value": record["dataset"]}]
+    data = [
+        {
+            "MetricName": RUNS_METRIC,
+            "Dimensions": [stage, {"Name": "Outcome", "Value": record["outcome"]}],
+            "Value": 1,
+            "Unit": "Count",
+            "Timestamp": now,
+        }
+    ]
+    per_run = (
+        (RUN_DURATION_METRIC, "runDurationSeconds", "Seconds"),
+        (TRAINING_JOBS_METRIC, "trainingJobCount", "Count"),
+        (GPU_HOURS_METRIC, "gpuHours", "None"),
+    )
+    for metric_name, field_name, unit in per_run:
+        if record.get(field_name) is not None:
+            data.append(
+                {
+                    "MetricName": metric_name,
+                    "Dimensions": per_dataset,
+                    "Value": record[field_name],
+                    "Unit": unit,
+                    "Timestamp": now,
+                }
+            )
+    if record["outcome"] == "succeeded":
+        data.append(
+            {"MetricName": METRIC_NAME, "Dimensions": per_dataset, "Value": record["objectiveValue"], "Timestamp": now}
+        )
+    return data
+
+
+def _spend_fields(sagemaker, description: dict) -> dict[str, object]:
+    """Describe the tuning job's training jobs and return the run's spend fields.
+
+    A run is recorded even when its training jobs cannot be read, because
+    losing the record would cost more than missing GPU hours. The error is
+    logged, and the spend fields are left out.
+    """
+    tuning_job_name = description["HyperParameterTuningJobName"]
+    # NOTE: one DescribeTrainingJob call per training job, in sequence. A run near the
+    # 750-job limit may not fit in the function's 1-minute timeout; this is not measured.
+    try:
+        training_jobs = [
+            sagemaker.describe_training_job(TrainingJobName=name)
+            for name in _training_job_names(sagemaker, tuning_job_name)
+        ]
+    except (ClientError, BotoCoreError) as error:
+        logger.warning(
+            "Training jobs could not be read; the run is recorded without GPU hours",
+            extra={"tuning_job_name": tuning_job_name, "error": str(error)},
+        )
+        return {}
+    spend: RunSpend = summarize_spend(training_jobs, description)
+    if spend.unknown_instance_types:
+        logger.warning(
+            "GPU count unknown for instance types; counted one GPU per instance",
+            extra={"tuning_job_name": tuning_job_name, "instance_types": list(spend.unknown_instance_types)},
+        )
+    return spend.to_record()
+
+
+def _training_job_names(sagemaker, tuning_job_name: str) -> list[str]:
+    paginator = sagemaker.get_paginator("list_training_jobs_for_hyper_parameter_tuning_job")
+    pages = paginator.paginate(
+        HyperParameterTuningJobName=tuning_job_name, PaginationConfig={"PageSize": _TRAINING_JOBS_PAGE_SIZE}
+    )
+    return [summary["TrainingJobName"] for page in pages for summary in page["TrainingJobSummaries"]]
+
+
+def _duration_seconds(start_time: object, now: datetime) -> int | None:
+    """Return the seconds from the execution's start time (ISO 8601) to `now`, or None when it is unknown."""
+    if not isinstance(start_time, str) or not start_time:
+        return None
+    try:
+        started = datetime.fromisoformat(start_time.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if started.tzinfo is None:
+        started = started.replace(tzinfo=UTC)
+    return max(0, int((now - started).total_seconds()))
+
+
+def _put_completed_event(events, record: dict, settings: Settings, description: dict | None) -> None:
+    """Put the `NTM Tuning Run Completed` event for a succeeded run; raise when EventBridge rejects it."""
+    detail = {
+        "stage": settings.stage,
+        "dataset": record["dataset"],
+        "version": record["version"],
+        "runId": record.get("runId", ""),
+        "executionName": record["executionName"],
+        "trigger": record["trigger"],
+        "tuningJobName": record["tuningJobName"],
+        "bestTrainingJobName": record["bestTrainingJobName"],
+        "objectiveMetric": record["objectiveMetric"],
+        "objectiveValue": record["objectiveValue"],
+        "tunedHyperParameters": record["tunedHyperParameters"],
+        "modelArtifactS3Uri": record["modelArtifactS3Uri"],
+        "gpuHours": record.get("gpuHours"),
+        "summaryS3Uri": record["summaryS3Uri"],
+        "recordedAt": record["recordedAt"],
+    }
+    entry = {
+        "Source": completed_event_source(settings.stage),
+        "DetailType": COMPLETED_EVENT_DETAIL_TYPE,
+        "Detail": json.dumps(detail, sort_keys=True),
+    }
+    tuning_job_arn = (description or {}).get("HyperParameterTuningJobArn")
+    if tuning_job_arn:
+        entry["Resources"] = [tuning_job_arn]
+    response = events.put_events(Entries=[entry])
+    if response.get("FailedEntryCount"):
+        failure = response["Entries"][0]
+        raise RuntimeError(
+            f"EventBridge rejected the {COMPLETED_EVENT_DETAIL_TYPE} event of run {record['runKey']}: "
+            f"{failure.get('ErrorCode')}: {failure.get('ErrorMessage')}"
+        )
+    logger.info(
+        "Run completed event sent",
+        extra={"run_key": record["runKey"], "event_id": response["Entries"][0].get("EventId")},
+    )
+
+
 def _job_may_exist(error: dict | None) -> bool:
     # A rejected run never reached SageMaker, so there is nothing to describe.
     return not error or error.get("Error") != "RunRejected"
 
 
-def _describe(sagemaker, name: str) -> TuningResult | None:
+def _describe(sagemaker, name: str) -> dict | None:
+    """Return the DescribeHyperParameterTuningJob response, or None when the job was never created."""
     try:
-        description = sagemaker.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)
+        return sagemaker.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)
     except sagemaker.exceptions.ResourceNotFound:
         logger.info("Tuning job not found; it was never created", extra={"tuning_job_name": name})
         return None
-    return summarize_tuning_job(description)
 
 
 def _outcome(result: TuningResult | None, error: dict | None) -> tuple[str, str]:

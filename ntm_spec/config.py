@@ -14,6 +14,7 @@ import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from ntm_spec.dataset import NAME_PATTERN
 from ntm_spec.errors import Problem, SpecError
 from ntm_spec.hyperparameters import (
     NTM_HYPERPARAMETERS,
@@ -25,6 +26,7 @@ from ntm_spec.hyperparameters import (
 )
 from ntm_spec.instances import (
     DEFAULT_INSTANCE_TYPE,
+    GPUS_PER_INSTANCE,
     NTM_GPU_INSTANCE_TYPES,
     is_cpu_instance_type,
 )
@@ -42,8 +44,11 @@ MAX_TRAINING_RUNTIME_SECONDS = 28 * 24 * 3600
 
 RUN_TIMEOUT_MARGIN_SECONDS = 2 * 3600
 # EventBridge Scheduler expressions: cron(6 fields) or rate(N unit).
+# Cost-allocation tag limits of AWS resource tagging; keys starting with `aws:` are reserved for AWS.
+TAG_KEY_MAX_LENGTH = 128
+TAG_VALUE_MAX_LENGTH = 256
+RESERVED_TAG_PREFIX = "aws:"
 SCHEDULE_EXPRESSION = re.compile(r"^(cron\((\S+ ){5}\S+\)|rate\(([1-9][0-9]*) (minute|minutes|hour|hours|day|days)\))$")
-DATASET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 DEFAULTS: dict[str, object] = {
     "stage": "dev",
@@ -76,6 +81,7 @@ DEFAULTS: dict[str, object] = {
     "budget": {"max_gpu_hours_per_run": 40.0},
     "schedule": {},
     "notifications": {},
+    "tags": {},
     "security": {"kms_key_arn": "", "vpc_subnet_ids": [], "vpc_security_group_ids": []},
 }
 
@@ -115,11 +121,19 @@ class TuningConfig:
     kms_key_arn: str
     vpc_subnet_ids: tuple[str, ...]
     vpc_security_group_ids: tuple[str, ...]
+    # Cost-allocation tags for every resource of the stack.
+    tags: dict[str, str]
     raw: dict[str, object] = field(repr=False, compare=False)
 
     @property
+    def gpus_per_instance(self) -> int:
+        return gpu_count(self.instance_type)
+
+    @property
     def worst_case_gpu_hours(self) -> float:
-        return self.max_training_jobs * self.instance_count * self.max_runtime_seconds / 3600
+        return worst_case_gpu_hours(
+            self.max_training_jobs, self.instance_count, self.instance_type, self.max_runtime_seconds
+        )
 
     @property
     def run_timeout_seconds(self) -> int:
@@ -127,10 +141,11 @@ class TuningConfig:
 
         The budget bounds every valid run, overrides included: the jobs of one
         run cannot take longer, one after another, than the budget's GPU hours
-        per instance. Two hours more cover instance start-up and create retries.
+        per GPU of a job. Two hours more cover instance start-up and create retries.
         """
         per_job = max(self.max_runtime_seconds, self.spot_max_wait_seconds if self.spot_enabled else 0)
-        sequential = self.max_gpu_hours_per_run * 3600 / self.instance_count * per_job / self.max_runtime_seconds
+        gpus_per_job = self.instance_count * self.gpus_per_instance
+        sequential = self.max_gpu_hours_per_run * 3600 / gpus_per_job * per_job / self.max_runtime_seconds
         return int(math.ceil(sequential)) + RUN_TIMEOUT_MARGIN_SECONDS
 
     @property
@@ -140,6 +155,16 @@ class TuningConfig:
     @property
     def uses_gpu(self) -> bool:
         return not is_cpu_instance_type(self.instance_type)
+
+
+def gpu_count(instance_type: str) -> int:
+    """Return the GPUs of one instance; 1 for a type missing from the table, so budgets stay checked."""
+    return GPUS_PER_INSTANCE.get(instance_type, 1)
+
+
+def worst_case_gpu_hours(max_jobs: int, instance_count: int, instance_type: str, max_runtime_seconds: int) -> float:
+    """Return the GPU hours of a run whose every training job uses all its GPUs for its whole runtime."""
+    return max_jobs * instance_count * gpu_count(instance_type) * max_runtime_seconds / 3600
 
 
 def merge(base: Mapping[str, object], override: Mapping[str, object]) -> dict[str, object]:
@@ -194,6 +219,7 @@ def load_config(raw: Mapping[str, object]) -> TuningConfig:
     kms_key_arn = reader.optional_string("security.kms_key_arn")
     subnets = reader.string_list("security.vpc_subnet_ids")
     security_groups = reader.string_list("security.vpc_security_group_ids")
+    tags = _tags(reader.table("tags"), reader.problems)
     problems = reader.problems
 
     ranges, range_problems = parse_ranges(raw_ranges)
@@ -206,7 +232,7 @@ def load_config(raw: Mapping[str, object]) -> TuningConfig:
     _check_strategy(strategy, early_stopping, ranges, hyperband, problems)
     _check_completion(completion, problems)
     _check_schedule(schedule, problems)
-    if dataset_name and not DATASET_NAME.match(dataset_name):
+    if dataset_name and not NAME_PATTERN.match(dataset_name):
         problems.append(
             Problem(
                 "dataset.name",
@@ -237,15 +263,15 @@ def load_config(raw: Mapping[str, object]) -> TuningConfig:
         )
 
     if not problems and instance_type and not is_cpu_instance_type(instance_type):
-        worst_case = max_jobs * instance_count * max_runtime / 3600  # type: ignore[operator]
-        if worst_case > budget:  # type: ignore[operator]
+        worst_case = worst_case_gpu_hours(max_jobs, instance_count, instance_type, max_runtime)
+        if worst_case > budget:
             problems.append(
                 Problem(
                     "budget.max_gpu_hours_per_run",
                     budget,
                     f"the worst case is {worst_case:g} GPU hours (tuning.max_training_jobs "
-                    f"{max_jobs} x training.instance_count {instance_count} x "
-                    f"training.max_runtime_seconds {max_runtime} / 3600)",
+                    f"{max_jobs} x training.instance_count {instance_count} x {gpu_count(instance_type)} "
+                    f"GPU(s) per {instance_type} x training.max_runtime_seconds {max_runtime} / 3600)",
                     "Raise the budget, or lower max_training_jobs, instance_count or max_runtime_seconds",
                 )
             )
@@ -279,6 +305,7 @@ def load_config(raw: Mapping[str, object]) -> TuningConfig:
         kms_key_arn=kms_key_arn,
         vpc_subnet_ids=tuple(subnets),
         vpc_security_group_ids=tuple(security_groups),
+        tags=tags,
         raw=data,
     )
 
@@ -374,6 +401,44 @@ class _Reader:
             self.problems.append(Problem(key, value, "a list of strings is required", f'Write {key} = ["..."]'))
             return []
         return value
+
+
+def _tags(raw: Mapping[str, object], problems: list[Problem]) -> dict[str, str]:
+    """Return the `[tags]` table as strings, adding a Problem for each key or value that AWS would reject."""
+    tags: dict[str, str] = {}
+    for key, value in raw.items():
+        if not 1 <= len(key) <= TAG_KEY_MAX_LENGTH:
+            problems.append(
+                Problem(
+                    f"tags.{key}",
+                    key,
+                    f"a tag key is 1 to {TAG_KEY_MAX_LENGTH} characters long",
+                    "Shorten the key",
+                )
+            )
+        elif key.lower().startswith(RESERVED_TAG_PREFIX):
+            problems.append(
+                Problem(
+                    f"tags.{key}",
+                    key,
+                    f"tag keys starting with {RESERVED_TAG_PREFIX!r} are reserved for AWS",
+                    "Choose a key without that prefix",
+                )
+            )
+        elif not isinstance(value, str):
+            problems.append(Problem(f"tags.{key}", value, "a tag value is a string", f'Quote the value: "{value}"'))
+        elif len(value) > TAG_VALUE_MAX_LENGTH:
+            problems.append(
+                Problem(
+                    f"tags.{key}",
+                    value,
+                    f"a tag value is at most {TAG_VALUE_MAX_LENGTH} characters long",
+                    "Shorten the value",
+                )
+            )
+        else:
+            tags[key] = value
+    return tags
 
 
 def _static_hyperparameters(
@@ -720,7 +785,7 @@ def _check_schedule(schedule: Mapping[str, object], problems: list[Problem]) -> 
         )
     datasets = schedule.get("datasets", [])
     if not isinstance(datasets, list) or not all(
-        isinstance(name, str) and DATASET_NAME.match(name) for name in datasets
+        isinstance(name, str) and NAME_PATTERN.match(name) for name in datasets
     ):
         problems.append(
             Problem(

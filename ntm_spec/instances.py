@@ -41,3 +41,31 @@ DEFAULT_INSTANCE_TYPE = "ml.g4dn.xlarge"
 
 def is_cpu_instance_type(instance_type: str) -> bool:
     return instance_type.startswith(NTM_CPU_INSTANCE_FAMILIES)
+
+
+# GPUs in one instance of each NTM GPU type. Sources: the AWS Batch User Guide's
+# table of GPU instance types (G4dn, G5) and the Amazon EC2 accelerated computing
+# instance specifications (P2, P3, P3dn). A CPU type has no GPU.
+GPUS_PER_INSTANCE: dict[str, int] = {
+    "ml.p2.xlarge": 1,
+    "ml.p2.8xlarge": 8,
+    "ml.p2.16xlarge": 16,
+    "ml.p3.2xlarge": 1,
+    "ml.p3.8xlarge": 4,
+    "ml.p3.16xlarge": 8,
+    "ml.p3dn.24xlarge": 8,
+    "ml.g4dn.xlarge": 1,
+    "ml.g4dn.2xlarge": 1,
+    "ml.g4dn.4xlarge": 1,
+    "ml.g4dn.8xlarge": 1,
+    "ml.g4dn.12xlarge": 4,
+    "ml.g4dn.16xlarge": 1,
+    "ml.g5.xlarge": 1,
+    "ml.g5.2xlarge": 1,
+    "ml.g5.4xlarge": 1,
+    "ml.g5.8xlarge": 1,
+    "ml.g5.12xlarge": 4,
+    "ml.g5.16xlarge": 1,
+    "ml.g5.24xlarge": 4,
+    "ml.g5.48xlarge": 8,
+}

@@ -44,6 +44,7 @@ from ntm_constructs import (
     StatePath,
 )
 from ntm_spec.config import TuningConfig
+from ntm_spec.dataset import DATASETS_PREFIX, VOCABULARY_KEY
 from ntm_spec.images import ntm_image_uri
 from ntm_spec.request import (
     TUNING_OUTPUT_PREFIX,
@@ -52,7 +53,7 @@ from ntm_spec.request import (
     build_input_data_config,
 )
 from ntm_spec.results import RUN_SUMMARY_PREFIX
-from ntm_spec.runs import DATASETS_PREFIX
+from stacks.operations import TuningOperations
 from stacks.triggers import RunTriggers
 from stacks.workflow import WorkflowParts, build_definition
 
@@ -210,6 +211,8 @@ class NtmTuningStack(Stack):
             "RecordRun",
             handler="record_run.handler",
             description="Records an NTM tuning run's best training job or its failure",
+            # Describes every training job of the run, one call each; 750 jobs is the tuning job maximum.
+            timeout=Duration.minutes(5),
             environment={
                 "RUN_HISTORY_TABLE": run_history.table_name,
                 "LOCKS_TABLE": run_locks.table_name,
@@ -234,7 +237,9 @@ class NtmTuningStack(Stack):
             "tuning_job_config": StatePath("$.run.tuningJobConfig"),
             "training_job_definition": training_job_definition,
             "execution_role": execution_role,
+            # The training jobs inherit these, so GPU cost shows up under the configured tags.
             "tags": {
+                **config.tags,
                 "ntm:dataset": StatePath("$.run.dataset"),
                 "ntm:run-id": StatePath("$.run.runId"),
                 "ntm:stage": config.stage,
@@ -308,14 +313,19 @@ class NtmTuningStack(Stack):
             iam.PolicyStatement(
                 sid="ReadManifests",
                 actions=["s3:GetObject"],
-                resources=[datasets.s3_bucket.arn_for_objects(f"{DATASETS_PREFIX}*/manifest.json")],
+                resources=[
+                    datasets.s3_bucket.arn_for_objects(f"{DATASETS_PREFIX}*/manifest.json"),
+                    datasets.s3_bucket.arn_for_objects(f"{DATASETS_PREFIX}*/{VOCABULARY_KEY}"),
+                ],
             )
         )
-        acknowledge(
-            validate_function.role,
-            f"AwsSolutions-IAM5[Resource::<{self._logical_id(datasets.s3_bucket)}.Arn>/{DATASETS_PREFIX}*/manifest.json]",
-            "The function reads the manifest of whichever dataset version a trigger names; versions are created after deployment",
-        )
+        for pattern in ("manifest.json", VOCABULARY_KEY):
+            acknowledge(
+                validate_function.role,
+                f"AwsSolutions-IAM5[Resource::<{self._logical_id(datasets.s3_bucket)}.Arn>/{DATASETS_PREFIX}*/{pattern}]",
+                "The function checks the manifest and vocabulary of whichever dataset version a trigger names; "
+                "versions are created after deployment",
+            )
         run_history.grant(record_function.role, "dynamodb:PutItem")
         record_function.role.add_to_policy(
             iam.PolicyStatement(
@@ -372,6 +382,17 @@ class NtmTuningStack(Stack):
             "AwsSolutions-IAM5[Resource::*]",
             "cloudwatch:PutMetricData and X-Ray accept no resource scoping; the metric statement is limited to the NtmTuning namespace",
         )
+        self._grant_spend_and_events(record_function.role, tuning_task, config)
+
+        operations = TuningOperations(
+            self,
+            "Operations",
+            stage=config.stage,
+            state_machine=state_machine,
+            record_function=record_function.lambda_function,
+            operators_topic=operators,
+            topic_key=topic_key,
+        )
 
         self.run_locks_table = run_locks
         self.triggers = triggers
@@ -383,12 +404,49 @@ class NtmTuningStack(Stack):
         self.execution_role = execution_role
         self.state_machine = state_machine
         self.tuning_task = tuning_task
+        self.record_function = record_function
+        self.operations = operations
 
         CfnOutput(self, "DatasetsBucketName", value=datasets.s3_bucket.bucket_name)
         CfnOutput(self, "ArtifactsBucketName", value=artifacts.s3_bucket.bucket_name)
         CfnOutput(self, "RunHistoryTableName", value=run_history.table_name)
         CfnOutput(self, "StateMachineArn", value=state_machine.state_machine_arn)
         CfnOutput(self, "OperatorsTopicArn", value=operators.topic_arn)
+
+    def _grant_spend_and_events(
+        self, role: iam.IRole, tuning_task: SageMakerCreateHyperParameterTuningJob, config: TuningConfig
+    ) -> None:
+        """Let the recorder read the run's training jobs and put the run-completed event on the default bus."""
+        # NOTE: the tuning job as this action's resource is inferred from the other tuning job actions.
+        # The API documentation does not name the action's resource type.
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ListTuningJobTrainingJobs",
+                actions=["sagemaker:ListTrainingJobsForHyperParameterTuningJob"],
+                resources=[tuning_task.policy_statements[0].resources[0]],
+            )
+        )
+        training_jobs = self.format_arn(
+            service="sagemaker", resource="training-job", resource_name=f"{config.job_name_prefix}-*"
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="DescribeTrainingJobs", actions=["sagemaker:DescribeTrainingJob"], resources=[training_jobs]
+            )
+        )
+        acknowledge(
+            role,
+            f"AwsSolutions-IAM5[Resource::{self._nag_arn('sagemaker', f'training-job/{config.job_name_prefix}-*')}]",
+            "A tuning job names its training jobs TUNINGJOB-NNN-XXXXXXXX, so they share the stack's job name prefix "
+            "and are created per run",
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="PutRunCompletedEvents",
+                actions=["events:PutEvents"],
+                resources=[self.format_arn(service="events", resource="event-bus", resource_name="default")],
+            )
+        )
 
     def _acknowledge_notifications_handler(self) -> None:
         # aws-cdk-lib adds this singleton function to turn on the bucket's EventBridge notifications.
@@ -403,7 +461,8 @@ class NtmTuningStack(Stack):
     def _nag_arn(self, service: str, resource: str) -> str:
         """Spell an ARN of this account the way cdk-nag prints it in a finding id."""
         account = "<AWS::AccountId>" if Token.is_unresolved(self.account) else self.account
-        return f"arn:{self.partition}:{service}:{self.region}:{account}:{resource}"
+        partition = "<AWS::Partition>" if Token.is_unresolved(self.partition) else self.partition
+        return f"arn:{partition}:{service}:{self.region}:{account}:{resource}"
 
     def _logical_id(self, construct: Construct) -> str:
         return self.get_logical_id(construct.node.default_child)

@@ -2,7 +2,11 @@
 
 Two callers reach it. The state machine's `createHyperParameterTuningJob.sync`
 task creates a tuning job and waits for its end, and the recorder Lambda calls
-DescribeHyperParameterTuningJob. Every CreateHyperParameterTuningJob request is
+DescribeHyperParameterTuningJob, ListTrainingJobsForHyperParameterTuningJob and
+DescribeTrainingJob. The training jobs are derived from the scenario's end: one
+per unit of its `TrainingJobStatusCounters`, the best training job among the
+completed ones, with the scenario's `[training_jobs]` times and the request's
+instances and spot setting. Every CreateHyperParameterTuningJob request is
 checked against botocore's model of the API. Where a scenario cannot change it,
 the scripted SageMaker behaves as the service does. A job name is unique per
 account, case-insensitive, and a job that was never created is not found.
@@ -22,11 +26,25 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from ntm_tune.rehearsal.api_model import request_problems, response_problems
-from ntm_tune.rehearsal.scenario import NAME_PLACEHOLDER, TERMINAL_STATUSES, Scenario
+from ntm_tune.rehearsal.scenario import NAME_PLACEHOLDER, TERMINAL_STATUSES, Scenario, TrainingJobTimes
 from ntm_tune.rehearsal.template import ACCOUNT, REGION
 
 CREATE_OPERATION = "CreateHyperParameterTuningJob"
 DESCRIBE_OPERATION = "DescribeHyperParameterTuningJob"
+LIST_TRAINING_JOBS_OPERATION = "ListTrainingJobsForHyperParameterTuningJob"
+DESCRIBE_TRAINING_JOB_OPERATION = "DescribeTrainingJob"
+# The SageMaker operations that the Lambda handlers may call in a rehearsal.
+LAMBDA_OPERATIONS = (DESCRIBE_OPERATION, LIST_TRAINING_JOBS_OPERATION, DESCRIBE_TRAINING_JOB_OPERATION)
+# The final TrainingJobStatus of a training job, by the TrainingJobStatusCounters key that counts it.
+_COUNTER_STATUSES = {
+    "Completed": "Completed",
+    "RetryableError": "Failed",
+    "NonRetryableError": "Failed",
+    "Stopped": "Stopped",
+    "InProgress": "InProgress",
+}
+# ListTrainingJobsForHyperParameterTuningJob's page size when the request sets no MaxResults.
+_DEFAULT_PAGE_SIZE = 10
 # Error name of a call that the scenario scripts no response for. No workflow state retries it.
 UNSCRIPTED_ERROR = "Rehearsal.NoScriptedResponse"
 # Step Functions reports SageMaker's ValidationException under this name.
@@ -56,6 +74,14 @@ class TaskFailure:
 
     error: str
     cause: str
+
+
+@dataclass(frozen=True)
+class ApiError:
+    """An error response of the SageMaker API: its error code and message."""
+
+    code: str
+    message: str
 
 
 @dataclass
@@ -184,6 +210,151 @@ class ScriptedSageMaker:
                     "response:\n  " + "\n  ".join(problems)
                 )
             return description
+
+    # The SageMaker calls of the Lambda handlers.
+
+    def respond(self, operation: str, params: dict, *, caller: str = "Lambda") -> dict | ApiError:
+        """Return the response to one of LAMBDA_OPERATIONS, or the error that SageMaker would return."""
+        if operation == DESCRIBE_OPERATION:
+            name = str(params["HyperParameterTuningJobName"])
+            description = self.describe(name, caller=caller)
+            if description is None:
+                return ApiError("ResourceNotFound", f"Amazon SageMaker can't find a tuning job named {name}")
+            return description
+        if operation == LIST_TRAINING_JOBS_OPERATION:
+            return self._list_training_jobs(params)
+        if operation == DESCRIBE_TRAINING_JOB_OPERATION:
+            return self._describe_training_job(str(params["TrainingJobName"]))
+        raise ValueError(f"{operation} is not one of {', '.join(LAMBDA_OPERATIONS)}")
+
+    def training_jobs(self, tuning_job_name: str) -> list[dict]:
+        """Return the DescribeTrainingJob responses of a tuning job's training jobs; none before it ends."""
+        with self._lock:
+            job = self._jobs.get(tuning_job_name.lower())
+            if job is None or job.ended_at is None or self.scenario.end is None:
+                return []
+            # `describe` has reported any problem of the scripted end already.
+            description = _describe(job, self.scenario.end, [])
+            return _training_jobs(job, description, self.scenario.training_jobs)
+
+    def _list_training_jobs(self, params: dict) -> dict | ApiError:
+        name = str(params["HyperParameterTuningJobName"])
+        with self._lock:
+            known = name.lower() in self._jobs
+        if not known:
+            return ApiError("ResourceNotFound", f"Amazon SageMaker can't find a tuning job named {name}")
+        jobs = self.training_jobs(name)
+        start = int(params.get("NextToken") or 0)
+        end = start + int(params.get("MaxResults") or _DEFAULT_PAGE_SIZE)
+        response: dict = {"TrainingJobSummaries": [_summary(job) for job in jobs[start:end]]}
+        if end < len(jobs):
+            response["NextToken"] = str(end)
+        self._check_response(LIST_TRAINING_JOBS_OPERATION, response)
+        return response
+
+    def _describe_training_job(self, name: str) -> dict | ApiError:
+        with self._lock:
+            tuning_jobs = [job.name for job in self._jobs.values()]
+        for tuning_job_name in tuning_jobs:
+            for training_job in self.training_jobs(tuning_job_name):
+                if training_job["TrainingJobName"].lower() == name.lower():
+                    response = {key: value for key, value in training_job.items() if not key.startswith("_")}
+                    self._check_response(DESCRIBE_TRAINING_JOB_OPERATION, response)
+                    return response
+        # SageMaker reports an unknown training job as a ValidationException.
+        return ApiError("ValidationException", "Requested resource not found.")
+
+    def _check_response(self, operation: str, response: dict) -> None:
+        problems = response_problems(operation, response)
+        if problems:
+            with self._lock:
+                self.problems.append(
+                    f"scenario {self.scenario.name!r} leads to an invalid {operation} response:\n  "
+                    + "\n  ".join(problems)
+                )
+
+
+def _training_jobs(job: _TuningJob, description: dict, times: TrainingJobTimes) -> list[dict]:
+    """Build the tuning job's training jobs, as DescribeTrainingJob responses plus `_Summary` fields."""
+    definition = job.request["TrainingJobDefinition"]
+    statuses = [
+        _COUNTER_STATUSES[key]
+        for key, count in description.get("TrainingJobStatusCounters", {}).items()
+        for _ in range(int(count))
+        if key in _COUNTER_STATUSES
+    ]
+    best = description.get("BestTrainingJob")
+    ranges = job.request["HyperParameterTuningJobConfig"].get("ParameterRanges", {})
+    spot = bool(definition.get("EnableManagedSpotTraining", False))
+    training_seconds = times.training_seconds
+    billable_seconds = times.billable_seconds if times.billable_seconds is not None else training_seconds
+    ended_at = job.ended_at or job.created_at
+    output_path = definition["OutputDataConfig"]["S3OutputPath"].rstrip("/")
+
+    jobs = []
+    best_placed = False
+    for number, status in enumerate(statuses, start=1):
+        suffix = hashlib.sha256(f"{job.name}-{number}".encode()).hexdigest()[:8]
+        name = f"{job.name}-{number:03d}-{suffix}"
+        tuned = _range_midpoints(ranges)
+        objective = None
+        if best is not None and status == "Completed" and not best_placed:
+            name, tuned = best["TrainingJobName"], best["TunedHyperParameters"]
+            objective = best.get("FinalHyperParameterTuningJobObjectiveMetric")
+            best_placed = True
+        started = status != "InProgress"
+        response: dict = {
+            "TrainingJobName": name,
+            "TrainingJobArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:training-job/{name.lower()}",
+            "TuningJobArn": job.arn,
+            "ModelArtifacts": {"S3ModelArtifacts": f"{output_path}/{name}/output/model.tar.gz"},
+            "TrainingJobStatus": status,
+            "SecondaryStatus": "Training" if status == "InProgress" else status,
+            "HyperParameters": {**definition.get("StaticHyperParameters", {}), **tuned},
+            "AlgorithmSpecification": {
+                key: definition["AlgorithmSpecification"][key]
+                for key in ("TrainingImage", "TrainingInputMode")
+                if key in definition["AlgorithmSpecification"]
+            },
+            "RoleArn": definition["RoleArn"],
+            "OutputDataConfig": definition["OutputDataConfig"],
+            "ResourceConfig": definition["ResourceConfig"],
+            "StoppingCondition": definition["StoppingCondition"],
+            "CreationTime": job.created_at,
+            "LastModifiedTime": ended_at,
+            "EnableManagedSpotTraining": spot,
+            "_TuningJobName": job.name,
+            "_TunedHyperParameters": tuned,
+            "_ObjectiveMetric": objective,
+        }
+        if status == "Failed":
+            response["FailureReason"] = "AlgorithmError: the scenario ends this training job with an error"
+        if started:
+            response["TrainingStartTime"] = job.created_at
+            response["TrainingEndTime"] = ended_at
+            response["TrainingTimeInSeconds"] = training_seconds
+            response["BillableTimeInSeconds"] = billable_seconds
+        jobs.append(response)
+    return jobs
+
+
+def _summary(training_job: dict) -> dict:
+    """Return the HyperParameterTrainingJobSummary of a training job built by `_training_jobs`."""
+    summary = {
+        "TrainingJobName": training_job["TrainingJobName"],
+        "TrainingJobArn": training_job["TrainingJobArn"],
+        "TuningJobName": training_job["_TuningJobName"],
+        "CreationTime": training_job["CreationTime"],
+        "TrainingJobStatus": training_job["TrainingJobStatus"],
+        "TunedHyperParameters": training_job["_TunedHyperParameters"],
+    }
+    for key in ("TrainingStartTime", "TrainingEndTime", "FailureReason"):
+        if key in training_job:
+            summary[key] = training_job[key]
+    if training_job["_ObjectiveMetric"]:
+        summary["FinalHyperParameterTuningJobObjectiveMetric"] = training_job["_ObjectiveMetric"]
+        summary["ObjectiveStatus"] = "Succeeded"
+    return summary
 
 
 def _describe(job: _TuningJob, end: dict, problems: list[str]) -> dict:

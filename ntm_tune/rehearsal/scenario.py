@@ -12,6 +12,12 @@ A scenario is a small TOML file under `scenarios/`:
   `TrainingJobStatusCounters`, `BestTrainingJob` ...). `{tuning_job_name}` in a
   string is replaced by the job's name. Without `[end]` an accepted job has no
   scripted end, which fails the rehearsal.
+- `[training_jobs]`: how long each training job of an ended tuning job ran.
+  `training_seconds` (default 600) is TrainingTimeInSeconds and
+  `billable_seconds` (default: the same) is BillableTimeInSeconds, per
+  instance; set it lower to script managed spot savings. The number of
+  training jobs and their statuses come from `[end]`'s
+  `TrainingJobStatusCounters`; instances and spot come from the request.
 - `[[faults]]`: errors for calls that the Lambda handlers make to other AWS
   services, by call number. Only JSON-protocol services are supported
   (DynamoDB, SageMaker).
@@ -59,6 +65,14 @@ class Fault:
 
 
 @dataclass(frozen=True)
+class TrainingJobTimes:
+    """Seconds per instance that every started training job reports; None billable means the training time."""
+
+    training_seconds: int = 600
+    billable_seconds: int | None = None
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str
     summary: str
@@ -67,6 +81,7 @@ class Scenario:
     faults: tuple[Fault, ...] = field(default_factory=tuple)
     # The error that the `.sync` task raises when the job ends Failed or Stopped.
     task_error: str = "States.TaskFailed"
+    training_jobs: TrainingJobTimes = field(default_factory=TrainingJobTimes)
 
     @property
     def end_status(self) -> str | None:
@@ -96,7 +111,7 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
 def parse_scenario(data: Mapping[str, object], *, name: str, source: str = "") -> Scenario:
     """Check a scenario's tables and return the scenario, or raise ScenarioError naming the key."""
     where = source or name
-    _reject_unknown(data, {"summary", "create", "end", "faults", "task_error"}, where, "")
+    _reject_unknown(data, {"summary", "create", "end", "faults", "task_error", "training_jobs"}, where, "")
     summary = data.get("summary")
     if not isinstance(summary, str) or not summary:
         raise ScenarioError(f"{where}: summary is missing. Write one line that describes the run")
@@ -113,7 +128,8 @@ def parse_scenario(data: Mapping[str, object], *, name: str, source: str = "") -
     task_error = data.get("task_error", "States.TaskFailed")
     if not isinstance(task_error, str) or not task_error:
         raise ScenarioError(f"{where}: task_error {task_error!r} is invalid. Write a Step Functions error name")
-    return Scenario(name, summary, responses, end, faults, task_error)
+    training_jobs = _training_job_times(data.get("training_jobs", {}), where)
+    return Scenario(name, summary, responses, end, faults, task_error, training_jobs)
 
 
 def _create_response(item: object, where: str, index: int) -> CreateResponse:
@@ -147,6 +163,27 @@ def _end(end: object, where: str) -> dict[str, object]:
             raise ScenarioError(f"{where}: end.BestTrainingJob is invalid. Write it as a table")
         _reject_unknown(best, best_members, where, "end.BestTrainingJob")
     return dict(end)
+
+
+def _training_job_times(table: object, where: str) -> TrainingJobTimes:
+    if not isinstance(table, Mapping):
+        raise ScenarioError(f"{where}: training_jobs is invalid. Write it as a table")
+    _reject_unknown(table, {"training_seconds", "billable_seconds"}, where, "training_jobs")
+    seconds = {}
+    for key in ("training_seconds", "billable_seconds"):
+        value = table.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ScenarioError(f"{where}: training_jobs.{key} {value!r} is invalid. Write whole seconds, 0 or more")
+        seconds[key] = value
+    times = TrainingJobTimes(**seconds)
+    if times.billable_seconds is not None and times.billable_seconds > times.training_seconds:
+        raise ScenarioError(
+            f"{where}: training_jobs.billable_seconds {times.billable_seconds} is invalid: it exceeds "
+            f"training_seconds {times.training_seconds}. SageMaker never bills more than the training time"
+        )
+    return times
 
 
 def _fault(item: object, where: str, index: int) -> Fault:

@@ -8,7 +8,8 @@ clients with `boto3.client()`, and so from the default session, is a moto 5.2.5
 implementation detail. The hook responds to:
 
 - Lambda Invoke, by running the function's real handler in-process;
-- SageMaker, from the scripted SageMaker (the recorder's DescribeHyperParameterTuningJob);
+- SageMaker, from the scripted SageMaker (the recorder's DescribeHyperParameterTuningJob,
+  ListTrainingJobsForHyperParameterTuningJob and DescribeTrainingJob);
 - the scenario's faults, with the scripted error response.
 
 Every other request goes on to moto's stubber (`moto.core.models.botocore_stubber`,
@@ -37,7 +38,7 @@ from moto.core.models import botocore_stubber
 
 from ntm_tune.rehearsal.api_model import request_problems
 from ntm_tune.rehearsal.functions import FunctionNotFound, LambdaRuntime
-from ntm_tune.rehearsal.sagemaker import DESCRIBE_OPERATION, ScriptedSageMaker, wire_json
+from ntm_tune.rehearsal.sagemaker import LAMBDA_OPERATIONS, ApiError, ScriptedSageMaker, wire_json
 from ntm_tune.rehearsal.scenario import Fault
 
 _JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
@@ -144,17 +145,14 @@ class WireHook:
 
     def _sagemaker_call(self, request, operation: str) -> AWSResponse:
         params = json.loads(request.body or b"{}")
-        if operation != DESCRIBE_OPERATION:
+        if operation not in LAMBDA_OPERATIONS:
             self._problems.append(f"a Lambda handler called SageMaker {operation}, which the rehearsal does not script")
             return _error(request.url, 400, "ValidationException", f"{operation} is not scripted")
         problems = request_problems(operation, params)
         if problems:
             self._problems.append(f"{operation} request from a Lambda handler is invalid:\n  " + "\n  ".join(problems))
             return _error(request.url, 400, "ValidationException", "; ".join(problems))
-        name = str(params["HyperParameterTuningJobName"])
-        description = self._sagemaker.describe(name, caller="Lambda")
-        if description is None:
-            return _error(
-                request.url, 400, "ResourceNotFound", f"Amazon SageMaker can't find a tuning job named {name}"
-            )
-        return _response(request.url, 200, wire_json(description))
+        response = self._sagemaker.respond(operation, params)
+        if isinstance(response, ApiError):
+            return _error(request.url, 400, response.code, response.message)
+        return _response(request.url, 200, wire_json(response))

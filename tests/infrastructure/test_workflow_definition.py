@@ -126,3 +126,15 @@ def test_state_machine_logging_and_tracing(template):
             "TracingConfiguration": {"Enabled": True},
         },
     )
+
+
+def test_configured_tags_reach_tuning_jobs(tmp_path):
+    from tests.support.cfn import resolve_definition
+    from tests.support.synth import synthesize
+
+    tagged = synthesize({"tags": {"team": "search", "cost-center": "4711"}}, outdir=tmp_path)
+    tags = resolve_definition(tagged.template_dict)["States"][TUNING_STATE]["Parameters"]["Tags"]
+
+    assert {"Key": "team", "Value": "search"} in tags
+    assert {"Key": "cost-center", "Value": "4711"} in tags
+    assert {"Key": "ntm:dataset", "Value.$": "$.run.dataset"} in tags

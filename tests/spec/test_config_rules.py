@@ -126,7 +126,7 @@ RULES = [
         "worst-case GPU hours within budget",
         {"tuning": {"max_training_jobs": 40}, "budget": {"max_gpu_hours_per_run": 40.0}},
         {"tuning": {"max_training_jobs": 50}, "budget": {"max_gpu_hours_per_run": 40.0}},
-        "budget.max_gpu_hours_per_run: 40.0 is invalid: the worst case is 50 GPU hours (tuning.max_training_jobs 50 x training.instance_count 1 x training.max_runtime_seconds 3600 / 3600). Raise the budget, or lower max_training_jobs, instance_count or max_runtime_seconds.",
+        "budget.max_gpu_hours_per_run: 40.0 is invalid: the worst case is 50 GPU hours (tuning.max_training_jobs 50 x training.instance_count 1 x 1 GPU(s) per ml.g4dn.xlarge x training.max_runtime_seconds 3600 / 3600). Raise the budget, or lower max_training_jobs, instance_count or max_runtime_seconds.",
     ),
     (
         "channels only NTM's",
@@ -182,3 +182,13 @@ def test_static_numbers_become_strings():
         "batch_norm": "true",
         "tolerance": "0.01",
     }
+
+
+def test_budget_counts_every_gpu_of_an_instance():
+    four_gpus = {"instance_type": "ml.g4dn.12xlarge"}
+
+    # 10 jobs x 1 instance x 4 GPUs x 1 h = 40 GPU hours, the default budget.
+    assert messages({"training": four_gpus, "tuning": {"max_training_jobs": 10}}) == []
+    [message] = messages({"training": four_gpus, "tuning": {"max_training_jobs": 11}})
+    assert message.startswith("budget.max_gpu_hours_per_run: 40.0 is invalid: the worst case is 44 GPU hours")
+    assert "x 4 GPU(s) per ml.g4dn.12xlarge x" in message
