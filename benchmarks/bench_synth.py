@@ -91,6 +91,10 @@ def main() -> int:
     app_median, empty_median = statistics.median(app_times), statistics.median(empty_times)
     ratio = app_median / empty_median
     verdict = "meets" if ratio <= TARGET_RATIO else "misses"
+    machine = (
+        f"{cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.machine()}"
+    )
     body = f"""{SECTION}
 
 Whole app (`app.py`: stack, cdk-nag, Lambda asset staging) against an empty CDK
@@ -105,7 +109,7 @@ CLI, {args.runs} alternating runs each, median wall time.
 Ratio: **{ratio:.2f}x** ({verdict} the target of at most {TARGET_RATIO}x).
 
 - Command: `make bench` (`python benchmarks/bench_synth.py --output docs/benchmarks.md`)
-- Machine: {cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()} {platform.machine()}
+- Machine: {machine}
 - Environment: `CDK_VALIDATION=false` and `JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20`, as `make synth` sets them
 """
     print(body)

@@ -98,7 +98,10 @@ def validate_run(event: dict, *, execution_name: str, s3, dynamodb, settings: Se
         lifetime_seconds=settings.run_timeout_seconds,
     )
     if holder is not None:
-        reason = f"dataset {request.dataset} has an active run: execution {holder.execution_name} (run {holder.run_id}, started {holder.acquired_at})"
+        reason = (
+            f"dataset {request.dataset} has an active run: execution {holder.execution_name} "
+            f"(run {holder.run_id}, started {holder.acquired_at})"
+        )
         return _skip(request, reason, active_execution=holder.execution_name)
 
     if request.trigger == "data":

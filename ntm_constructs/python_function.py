@@ -47,7 +47,7 @@ class PythonFunction(Construct):
         handler: str,
         description: str,
         environment: Mapping[str, str] | None = None,
-        timeout: Duration = Duration.minutes(1),
+        timeout: Duration | None = None,
         memory_size: int = 256,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
     ) -> None:
@@ -71,7 +71,10 @@ class PythonFunction(Construct):
         acknowledge.acknowledge(
             Acknowledgment(
                 id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
-                reason="X-Ray's PutTraceSegments and PutTelemetryRecords, added for active tracing, accept no resource scoping",
+                reason=(
+                    "X-Ray's PutTraceSegments and PutTelemetryRecords, added for "
+                    "active tracing, accept no resource scoping"
+                ),
             )
         )
 
@@ -88,7 +91,7 @@ class PythonFunction(Construct):
             ),
             description=description,
             environment=dict(environment or {}),
-            timeout=timeout,
+            timeout=timeout or Duration.minutes(1),
             memory_size=memory_size,
             role=self.role,
             log_group=self.log_group,

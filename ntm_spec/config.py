@@ -146,7 +146,7 @@ class TuningConfig:
         per_job = max(self.max_runtime_seconds, self.spot_max_wait_seconds if self.spot_enabled else 0)
         gpus_per_job = self.instance_count * self.gpus_per_instance
         sequential = self.max_gpu_hours_per_run * 3600 / gpus_per_job * per_job / self.max_runtime_seconds
-        return int(math.ceil(sequential)) + RUN_TIMEOUT_MARGIN_SECONDS
+        return math.ceil(sequential) + RUN_TIMEOUT_MARGIN_SECONDS
 
     @property
     def schedule_datasets(self) -> tuple[str, ...]:
@@ -750,7 +750,8 @@ def _check_spot(max_runtime: int, max_wait: int, problems: list[Problem]) -> Non
             Problem(
                 "training.spot.max_wait_seconds",
                 max_wait,
-                f"NTM cannot save checkpoints, and SageMaker limits spot training without checkpoints to {SPOT_MAX_WAIT_WITHOUT_CHECKPOINTS} s",
+                "NTM cannot save checkpoints, and SageMaker limits spot training without "
+                f"checkpoints to {SPOT_MAX_WAIT_WITHOUT_CHECKPOINTS} s",
                 f"Set it to at most {SPOT_MAX_WAIT_WITHOUT_CHECKPOINTS}, or turn spot training off",
             )
         )

@@ -41,9 +41,10 @@ def summarize(template: dict) -> list[str]:
         text = json.dumps(definition)
         uses_sync = "createHyperParameterTuningJob.sync" in text
         tracing = machine["Properties"].get("TracingConfiguration", {}).get("Enabled", False)
+        log_level = machine["Properties"].get("LoggingConfiguration", {}).get("Level", "none")
         lines.append(
             f"  {logical_id:<34} tuning task .sync: {'yes' if uses_sync else 'NO'}, "
-            f"X-Ray: {'on' if tracing else 'off'}, logs: {machine['Properties'].get('LoggingConfiguration', {}).get('Level', 'none')}"
+            f"X-Ray: {'on' if tracing else 'off'}, logs: {log_level}"
         )
 
     lines.append("Triggers:")

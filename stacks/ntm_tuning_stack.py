@@ -84,7 +84,8 @@ class NtmTuningStack(Stack):
         acknowledge(
             access_logs.s3_bucket,
             "AwsSolutions-S1",
-            "This bucket receives the other buckets' server access logs; logging it into itself would log its own log deliveries",
+            "This bucket receives the other buckets' server access logs; logging it "
+            "into itself would log its own log deliveries",
         )
         datasets = SecureBucket(
             self,
@@ -337,7 +338,8 @@ class NtmTuningStack(Stack):
         acknowledge(
             record_function.role,
             f"AwsSolutions-IAM5[Resource::<{self._logical_id(artifacts.s3_bucket)}.Arn>/{RUN_SUMMARY_PREFIX}*]",
-            "One JSON summary per run is written under runs/, with keys named after runs that do not exist at deployment",
+            "One JSON summary per run is written under runs/, with keys named "
+            "after runs that do not exist at deployment",
         )
         record_function.role.add_to_policy(
             iam.PolicyStatement(
@@ -355,11 +357,13 @@ class NtmTuningStack(Stack):
             )
         )
 
-        tuning_jobs_finding = f"AwsSolutions-IAM5[Resource::{self._nag_arn('sagemaker', f'hyper-parameter-tuning-job/{config.job_name_prefix}-*')}]"
+        tuning_jobs_arn = self._nag_arn("sagemaker", f"hyper-parameter-tuning-job/{config.job_name_prefix}-*")
+        tuning_jobs_finding = f"AwsSolutions-IAM5[Resource::{tuning_jobs_arn}]"
         acknowledge(
             record_function.role,
             tuning_jobs_finding,
-            "The recorder describes the run's tuning job, whose name is generated per run under the stack's job name prefix",
+            "The recorder describes the run's tuning job, whose name is generated "
+            "per run under the stack's job name prefix",
         )
         acknowledge(
             state_machine.role,
@@ -380,7 +384,8 @@ class NtmTuningStack(Stack):
         acknowledge(
             record_function.role,
             "AwsSolutions-IAM5[Resource::*]",
-            "cloudwatch:PutMetricData and X-Ray accept no resource scoping; the metric statement is limited to the NtmTuning namespace",
+            "cloudwatch:PutMetricData and X-Ray accept no resource scoping; the metric "
+            "statement is limited to the NtmTuning namespace",
         )
         self._grant_spend_and_events(record_function.role, tuning_task, config)
 
@@ -455,7 +460,8 @@ class NtmTuningStack(Stack):
                 acknowledge(
                     child.node.find_child("Role"),
                     "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
-                    "aws-cdk-lib's deployment-time handler that turns on EventBridge notifications; the managed policy grants only its logs",
+                    "aws-cdk-lib's deployment-time handler that turns on EventBridge "
+                    "notifications; the managed policy grants only its logs",
                 )
 
     def _nag_arn(self, service: str, resource: str) -> str:
@@ -471,7 +477,8 @@ class NtmTuningStack(Stack):
         acknowledge(
             role,
             f"AwsSolutions-IAM5[Resource::<{self._logical_id(datasets)}.Arn>/{DATASETS_PREFIX}*]",
-            "Training jobs read every object of the dataset version they are given, and versions are created after deployment",
+            "Training jobs read every object of the dataset version they are given, "
+            "and versions are created after deployment",
         )
         acknowledge(
             role,
@@ -480,13 +487,16 @@ class NtmTuningStack(Stack):
         )
         acknowledge(
             role,
-            f"AwsSolutions-IAM5[Resource::{self._nag_arn('logs', f'log-group:{TRAINING_LOG_GROUP}:log-stream:{config.job_name_prefix}-*')}]",
+            "AwsSolutions-IAM5[Resource::"
+            + self._nag_arn("logs", f"log-group:{TRAINING_LOG_GROUP}:log-stream:{config.job_name_prefix}-*")
+            + "]",
             "Each training job writes its own log stream named after the job, under this stack's job name prefix",
         )
         acknowledge(
             role,
             "AwsSolutions-IAM5[Resource::*]",
-            "cloudwatch:PutMetricData accepts no resource scoping; the statement is limited to SageMaker's training metrics namespace",
+            "cloudwatch:PutMetricData accepts no resource scoping; the statement is "
+            "limited to SageMaker's training metrics namespace",
         )
 
 

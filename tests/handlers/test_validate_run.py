@@ -204,5 +204,5 @@ def test_vocabulary_under_other_name_rejected(s3):
     s3.delete_object(Bucket=BUCKET, Key="datasets/news/v1/auxiliary/vocab.txt")
     s3.put_object(Bucket=BUCKET, Key="datasets/news/v1/auxiliary/vocabulary.txt", Body=b"a\n" * 5000)
 
-    with pytest.raises(RunRejected, match="NTM reads it only from a file named vocab.txt"):
+    with pytest.raises(RunRejected, match=r"NTM reads it only from a file named vocab\.txt"):
         run(s3, {"dataset": "news", "version": "v1"})

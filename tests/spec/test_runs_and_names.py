@@ -97,7 +97,7 @@ def test_s3_event_for_manifest_parsed():
 def test_s3_event_for_data_file_rejected():
     event = {"source": "aws.s3", "detail": {"object": {"key": "datasets/news/v1/train/part-00000.pbr"}}}
 
-    with pytest.raises(SpecError, match="only datasets/NAME/VERSION/manifest.json starts a run"):
+    with pytest.raises(SpecError, match=r"only datasets/NAME/VERSION/manifest\.json starts a run"):
         parse_trigger(event, "corpus")
 
 
