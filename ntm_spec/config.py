@@ -167,16 +167,21 @@ def worst_case_gpu_hours(max_jobs: int, instance_count: int, instance_type: str,
     return max_jobs * instance_count * gpu_count(instance_type) * max_runtime_seconds / 3600
 
 
-def merge(base: Mapping[str, object], override: Mapping[str, object]) -> dict[str, object]:
+def merge(
+    base: Mapping[str, object], override: Mapping[str, object], *, replace_ranges: bool = True
+) -> dict[str, object]:
     """Deep-merge `override` into a copy of `base`; tables merge, other values replace.
 
-    `ranges` is replaced whole when the override has it, so that a user's file
-    lists exactly the ranges it tunes; removing a range means leaving it out.
+    With `replace_ranges` (a configuration file over the defaults), `ranges` is
+    replaced whole, so that a user's file lists exactly the ranges it tunes and
+    removing a range means leaving it out. Without it (one `KEY=VALUE` override),
+    `ranges` merges like any other table.
     """
     merged = copy.deepcopy(dict(base))
     for key, value in override.items():
-        if key != "ranges" and isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = merge(merged[key], value)  # type: ignore[arg-type]
+        replace = replace_ranges and key == "ranges"
+        if not replace and isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = merge(merged[key], value, replace_ranges=False)  # type: ignore[arg-type]
         else:
             merged[key] = copy.deepcopy(value)
     return merged
@@ -241,7 +246,8 @@ def load_config(raw: Mapping[str, object]) -> TuningConfig:
                 "Use the NAME part of datasets/NAME/VERSION/",
             )
         )
-    if max_jobs is not None and max_parallel is not None and max_parallel > max_jobs:
+    jobs_valid = reader.valid("tuning.max_training_jobs", "tuning.max_parallel_training_jobs")
+    if jobs_valid and max_parallel > max_jobs:
         problems.append(
             Problem(
                 "tuning.max_parallel_training_jobs",
@@ -250,7 +256,7 @@ def load_config(raw: Mapping[str, object]) -> TuningConfig:
                 f"Set it to at most {max_jobs}",
             )
         )
-    if spot_enabled and max_runtime is not None and spot_max_wait is not None:
+    if spot_enabled and reader.valid("training.max_runtime_seconds", "training.spot.max_wait_seconds"):
         _check_spot(max_runtime, spot_max_wait, problems)
     if bool(subnets) != bool(security_groups):
         problems.append(
@@ -262,16 +268,26 @@ def load_config(raw: Mapping[str, object]) -> TuningConfig:
             )
         )
 
-    if not problems and instance_type and not is_cpu_instance_type(instance_type):
+    budget_inputs = (
+        "tuning.max_training_jobs",
+        "training.instance_count",
+        "training.instance_type",
+        "training.max_runtime_seconds",
+        "budget.max_gpu_hours_per_run",
+    )
+    if reader.valid(*budget_inputs):
         worst_case = worst_case_gpu_hours(max_jobs, instance_count, instance_type, max_runtime)
+        # A CPU instance has no GPU; its hours count against the budget one for one.
+        unit = "instance hours" if is_cpu_instance_type(instance_type) else "GPU hours"
+        per_instance = "" if is_cpu_instance_type(instance_type) else f"{gpu_count(instance_type)} GPU(s) per "
         if worst_case > budget:
             problems.append(
                 Problem(
                     "budget.max_gpu_hours_per_run",
                     budget,
-                    f"the worst case is {worst_case:g} GPU hours (tuning.max_training_jobs "
-                    f"{max_jobs} x training.instance_count {instance_count} x {gpu_count(instance_type)} "
-                    f"GPU(s) per {instance_type} x training.max_runtime_seconds {max_runtime} / 3600)",
+                    f"the worst case is {worst_case:g} {unit} (tuning.max_training_jobs "
+                    f"{max_jobs} x training.instance_count {instance_count} x {per_instance}{instance_type} "
+                    f"x training.max_runtime_seconds {max_runtime} / 3600)",
                     "Raise the budget, or lower max_training_jobs, instance_count or max_runtime_seconds",
                 )
             )
@@ -316,6 +332,12 @@ class _Reader:
     def __init__(self, data: Mapping[str, object]):
         self.data = data
         self.problems: list[Problem] = []
+
+    def valid(self, *keys: str) -> bool:
+        """Return whether no problem was recorded for any of `keys` (or a key below one of them)."""
+        return not any(
+            problem.key == key or problem.key.startswith(key + ".") for problem in self.problems for key in keys
+        )
 
     def get(self, key: str) -> object:
         node: object = self.data

@@ -32,14 +32,16 @@ def apply_overrides(raw: Mapping[str, object], pairs: Iterable[tuple[str, object
     parse as such, and as text otherwise, so `-c tuning.max_training_jobs=10`
     sets an integer.
     """
-    merged = dict(raw)
+    # Start from the effective configuration, so that `ranges.NAME.KEY=VALUE`
+    # changes one bound of the ranges in force instead of replacing them all.
+    merged = merge(DEFAULTS, raw)
     for key, value in pairs:
         if key.split(".")[0] not in DEFAULTS:
             continue
         node: object = _parse_value(value)
         for part in reversed(key.split(".")):
             node = {part: node}
-        merged = merge(merged, node)  # type: ignore[arg-type]
+        merged = merge(merged, node, replace_ranges=False)  # type: ignore[arg-type]
     return merged
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Problem:
-    """One invalid setting: `KEY: VALUE is invalid: RULE. FIX.`"""
+    """One invalid setting: `KEY: VALUE is invalid: RULE. FIX.`, or `KEY is missing: RULE. FIX.`"""
 
     key: str
     value: object
@@ -16,6 +16,8 @@ class Problem:
     fix: str
 
     def __str__(self) -> str:
+        if self.value is None:
+            return f"{self.key} is missing: {self.rule}. {self.fix}."
         return f"{self.key}: {self.value!r} is invalid: {self.rule}. {self.fix}."
 
 

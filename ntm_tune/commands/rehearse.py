@@ -195,6 +195,10 @@ def _rehearse(args: argparse.Namespace, scenario, raw_config: dict[str, object])
                 print(f"  {invocation.function}: {line}")
     print()
     print(emulation_banner(scenario, ended=True))
+    if not result.records:
+        # Every run the workflow handles ends recorded; one that does not shows a broken stack.
+        print("The rehearsal failed: the run ended without a record in the run history; see the states above")
+        return 1
     return 0
 
 

@@ -48,6 +48,11 @@ class LocalDestination:
         while not ancestor.exists():
             ancestor = ancestor.parent
         staging = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.", suffix=".partial", dir=ancestor))
+        # mkdtemp creates the folder readable by its owner only; the published
+        # dataset gets the permissions of any folder made under the user's umask.
+        umask = os.umask(0)
+        os.umask(umask)
+        staging.chmod(0o777 & ~umask)
         try:
             yield staging
         finally:

@@ -134,10 +134,18 @@ def _load_module(path: Path, unique_name: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
     # Dataclasses resolve their annotations through sys.modules while the module runs.
     sys.modules[spec.name] = module  # type: ignore[union-attr]
+    # Lambda puts the asset's root on the import path, so handlers import their
+    # sibling modules (run_lock, ntm_spec) by name; do the same here.
+    code_dir = str(path.parent)
+    added = code_dir not in sys.path
+    if added:
+        sys.path.insert(0, code_dir)
     try:
         spec.loader.exec_module(module)  # type: ignore[union-attr]
     finally:
         sys.modules.pop(spec.name, None)  # type: ignore[union-attr]
+        if added:
+            sys.path.remove(code_dir)
     return module
 
 

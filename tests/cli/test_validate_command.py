@@ -94,3 +94,15 @@ def test_synth_stops_on_unsupported_region(tmp_path):
     assert result.returncode != 0
     assert "region: 'mx-central-1' is invalid: SageMaker publishes no NTM image there" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_set_changes_one_range_bound(capsys):
+    status = main(["validate", str(REPO_ROOT / "config/default.toml"), "--set", "ranges.learning_rate.max=0.05"])
+
+    summary = json.loads(capsys.readouterr().out.split("\n", 1)[1])
+    ranges = summary["HyperParameterTuningJobConfig"]["ParameterRanges"]
+    [learning_rate] = [item for item in ranges["ContinuousParameterRanges"] if item["Name"] == "learning_rate"]
+    assert status == 0
+    assert (learning_rate["MinValue"], learning_rate["MaxValue"]) == ("0.0001", "0.05")
+    names = [item["Name"] for group in ranges.values() for item in group]
+    assert len(names) == 6

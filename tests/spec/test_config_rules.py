@@ -192,3 +192,25 @@ def test_budget_counts_every_gpu_of_an_instance():
     [message] = messages({"training": four_gpus, "tuning": {"max_training_jobs": 11}})
     assert message.startswith("budget.max_gpu_hours_per_run: 40.0 is invalid: the worst case is 44 GPU hours")
     assert "x 4 GPU(s) per ml.g4dn.12xlarge x" in message
+
+
+def test_budget_reported_beside_other_problems():
+    raw = {"objective": {"metric": "train:total_loss"}, "budget": {"max_gpu_hours_per_run": 5.0}}
+
+    keys = [message.split(":")[0] for message in messages(raw)]
+
+    assert keys == ["objective.metric", "budget.max_gpu_hours_per_run"]
+
+
+def test_invalid_value_invents_no_second_problem():
+    assert [message.split(":")[0] for message in messages({"tuning": {"max_training_jobs": "ten"}})] == [
+        "tuning.max_training_jobs"
+    ]
+
+
+def test_cpu_instance_hours_count_against_budget():
+    raw = {"training": {"instance_type": "ml.m5.xlarge", "allow_cpu": True}, "tuning": {"max_training_jobs": 50}}
+
+    [message] = messages(raw)
+
+    assert message.startswith("budget.max_gpu_hours_per_run: 40.0 is invalid: the worst case is 50 instance hours")

@@ -92,3 +92,25 @@ def test_list_scenarios(capsys):
 
     assert status == 0
     assert [line.split()[0] for line in lines] == scenario_names()
+
+
+@pytest.mark.slow
+def test_rehearsal_as_installed_command(corpus, template_file, tmp_path):
+    # A separate process with the repository's lambda/ folder off the import path,
+    # as a user runs it; pytest's own pythonpath would hide a missing import.
+    import os
+    import subprocess
+    import sys
+
+    environment = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    result = subprocess.run(
+        [sys.executable, "-m", "ntm_tune.cli", "rehearse", "--corpus", str(corpus), "--template", str(template_file)],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "States taken: execution SUCCEEDED" in result.stdout
