@@ -185,6 +185,10 @@ class Rehearsal:
             sagemaker=self.sagemaker,
             faults=self.scenario.faults,
             problems=self.sagemaker.problems,
+            tables={
+                "run_history": self.workflow.run_history_table,
+                "run_locks": self.workflow.environment_value("LOCKS_TABLE"),
+            },
         )
         hook.install()
         stack.callback(hook.uninstall)

@@ -20,7 +20,8 @@ A scenario is a small TOML file under `scenarios/`:
   `TrainingJobStatusCounters`; instances and spot come from the request.
 - `[[faults]]`: errors for calls that the Lambda handlers make to other AWS
   services, by call number. Only JSON-protocol services are supported
-  (DynamoDB, SageMaker).
+  (DynamoDB, SageMaker). A DynamoDB fault may name its `table`, `run_history`
+  or `run_locks`; its calls are then counted on that table alone.
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ class Fault:
     message: str
     http_status: int
     calls: tuple[int, ...]
+    # For DynamoDB: "run_history" or "run_locks" counts only calls on that table.
+    table: str | None = None
 
 
 @dataclass(frozen=True)
@@ -186,11 +189,21 @@ def _training_job_times(table: object, where: str) -> TrainingJobTimes:
     return times
 
 
+FAULT_TABLES = ("run_history", "run_locks")
+
+
 def _fault(item: object, where: str, index: int) -> Fault:
     key = f"faults[{index}]"
     if not isinstance(item, Mapping):
         raise ScenarioError(f"{where}: {key} is invalid. Write it as a table")
-    _reject_unknown(item, {"service", "operation", "error_code", "message", "http_status", "calls"}, where, key)
+    _reject_unknown(
+        item, {"service", "operation", "error_code", "message", "http_status", "calls", "table"}, where, key
+    )
+    table = item.get("table")
+    if table is not None and (item.get("service") != "dynamodb" or table not in FAULT_TABLES):
+        raise ScenarioError(
+            f"{where}: {key}.table {table!r} is invalid. A DynamoDB fault names one of {', '.join(FAULT_TABLES)}"
+        )
     service = item.get("service")
     if service not in FAULT_SERVICES:
         raise ScenarioError(f"{where}: {key}.service {service!r} is invalid. Use one of {', '.join(FAULT_SERVICES)}")
@@ -209,6 +222,7 @@ def _fault(item: object, where: str, index: int) -> Fault:
         message=str(item["message"]),
         http_status=int(item.get("http_status", 400)),  # type: ignore[call-overload]
         calls=tuple(calls),
+        table=table,
     )
 
 

@@ -76,13 +76,16 @@ class WireHook:
         sagemaker: ScriptedSageMaker,
         faults: tuple[Fault, ...],
         problems: list[str],
+        tables: dict[str, str] | None = None,
     ):
         self._runtime = runtime
         self._sagemaker = sagemaker
         self._faults = faults
+        # Fault table role ("run_history", "run_locks") -> the emulated table's name.
+        self._tables = tables or {}
         # Shared with the harness, which raises RehearsalError after the run when it is not empty.
         self._problems = problems
-        self._calls: Counter[tuple[str, str]] = Counter()
+        self._calls: Counter[tuple[str, str, str | None]] = Counter()
         self._session: boto3.Session | None = None
         self._previous_session: boto3.Session | None = None
 
@@ -106,9 +109,12 @@ class WireHook:
 
     def __call__(self, request, event_name: str, **kwargs) -> AWSResponse | None:
         _, service, operation = event_name.split(".", 2)
-        self._calls[(service, operation)] += 1
+        table = _table_name(request) if service == "dynamodb" else None
+        self._calls[(service, operation, None)] += 1
+        if table:
+            self._calls[(service, operation, table)] += 1
 
-        fault = self._fault(service, operation)
+        fault = self._fault(service, operation, table)
         if fault is not None:
             return _error(request.url, fault.http_status, fault.error_code, fault.message)
         if service == "lambda" and operation == "Invoke":
@@ -123,10 +129,14 @@ class WireHook:
             return _error(request.url, 501, "NotImplemented", f"{service} {operation} is not emulated")
         return response
 
-    def _fault(self, service: str, operation: str) -> Fault | None:
-        call_number = self._calls[(service, operation)]
+    def _fault(self, service: str, operation: str, table: str | None) -> Fault | None:
         for fault in self._faults:
-            if (fault.service, fault.operation) == (service, operation) and call_number in fault.calls:
+            if (fault.service, fault.operation) != (service, operation):
+                continue
+            fault_table = self._tables.get(fault.table) if fault.table else None
+            if fault.table and fault_table != table:
+                continue
+            if self._calls[(service, operation, fault_table)] in fault.calls:
                 return fault
         return None
 
@@ -156,3 +166,10 @@ class WireHook:
         if isinstance(response, ApiError):
             return _error(request.url, 400, response.code, response.message)
         return _response(request.url, 200, wire_json(response))
+
+
+def _table_name(request) -> str | None:
+    try:
+        return json.loads(request.body or b"{}").get("TableName")
+    except (TypeError, ValueError):
+        return None

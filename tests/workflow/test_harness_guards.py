@@ -118,3 +118,10 @@ def test_unemulated_request_stays_local(workflow):
     assert "qbusiness ListApplications: moto does not emulate this request, so it was not sent" in (
         rehearsal.sagemaker.problems
     )
+
+
+def test_fault_table_must_be_known():
+    fault = {"service": "dynamodb", "operation": "PutItem", "error_code": "X", "message": "m", "table": "history"}
+
+    with pytest.raises(ScenarioError, match=r"faults\[1\]\.table 'history' is invalid"):
+        parse_scenario({"summary": "s", "create": [ACCEPT], "faults": [fault]}, name="typo")

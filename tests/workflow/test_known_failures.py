@@ -110,8 +110,8 @@ def test_unrecordable_run_notifies_operators(rehearse):
         "operation": "PutItem",
         "error_code": "TransactionConflictException",
         "message": "Transaction is ongoing for the item",
-        # Call 1 takes the dataset's run lock; the recorder's writes come after it.
-        "calls": list(range(2, 12)),
+        "table": "run_history",
+        "calls": list(range(1, 11)),
     }
     completed = load_scenario("completed").end
 
