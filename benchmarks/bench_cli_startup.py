@@ -15,6 +15,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from bench_common import cpu_model, write_section
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SECTION = "## CLI start-up"
 TARGET_RATIO = 4.0
@@ -24,28 +26,6 @@ def time_command(command: list[str]) -> float:
     start = time.perf_counter()
     subprocess.run(command, cwd=REPO_ROOT, check=True, capture_output=True)
     return time.perf_counter() - start
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
-def write_section(path: Path, body: str) -> None:
-    """Replace this benchmark's section of the Markdown file, or append it; other sections stay as they are."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    start = text.find(SECTION)
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + body
-    else:
-        end = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + body + (text[end:] if end != -1 else "")
-    path.write_text(text.rstrip("\n") + "\n")
 
 
 def main() -> int:
@@ -97,7 +77,7 @@ botocore, matplotlib, numpy, scipy, scikit-learn and moto.
 """
     print(body)
     if args.output:
-        write_section(args.output, body)
+        write_section(args.output, SECTION, body)
     return 0
 
 

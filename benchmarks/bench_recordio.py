@@ -23,7 +23,6 @@ import os
 import platform
 import shlex
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,6 +36,7 @@ import numpy as np
 REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))
 
+from bench_common import cpu_model, write_section  # noqa: E402
 from make_sdk_fixtures import zipf_counts  # noqa: E402
 from sagemaker.amazon.common import write_spmatrix_to_sparse_tensor  # noqa: E402
 
@@ -74,17 +74,6 @@ def sha256(path: Path) -> str:
         while block := file.read(1 << 20):
             digest.update(block)
     return digest.hexdigest()
-
-
-def cpu_model() -> str:
-    try:
-        output = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return platform.processor() or "unknown CPU"
-    for line in output.splitlines():
-        if line.startswith("Model name:"):
-            return line.split(":", 1)[1].strip()
-    return "unknown CPU"
 
 
 def main() -> int:
@@ -184,21 +173,8 @@ def main() -> int:
     )
     print(body)
     if args.output:
-        write_section(args.output, body)
+        write_section(args.output, SECTION, body)
     return 0 if identical else 1
-
-
-def write_section(path: Path, body: str) -> None:
-    """Replace this benchmark's section of a Markdown file, or append it, keeping other sections."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    start = text.find(SECTION + "\n")
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + body + "\n"
-    else:
-        end = text.find("\n## ", start + len(SECTION))
-        rest = text[end:] if end >= 0 else ""
-        text = text[:start] + body + "\n" + rest
-    path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import subprocess
 import tempfile
 import time
 from pathlib import Path
+
+from bench_common import machine_description, write_section
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SECTION = "## Synth time"
@@ -56,31 +57,6 @@ def time_synth(app_command: str, cwd: Path, outdir: Path) -> float:
     return time.perf_counter() - start
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
-def write_section(path: Path, body: str) -> None:
-    text = (
-        path.read_text()
-        if path.exists()
-        else "# Benchmarks\n\nEach section names the command that produced it and the machine it ran on.\n"
-    )
-    start = text.find(SECTION)
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + body
-    else:
-        end = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + body + (text[end + 1 :] if end != -1 else "")
-    path.write_text(text.rstrip("\n") + "\n")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="synths of each app (default 3)")
@@ -107,10 +83,7 @@ def main() -> int:
     app_median, empty_median = statistics.median(app_times), statistics.median(empty_times)
     ratio = app_median / empty_median
     verdict = "meets" if ratio <= TARGET_RATIO else "misses"
-    machine = (
-        f"{cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"{platform.system()} {platform.machine()}"
-    )
+    machine = machine_description()
     body = f"""{SECTION}
 
 Whole app (`app.py`: stack, cdk-nag, Lambda asset staging) against an empty CDK
@@ -139,7 +112,7 @@ spread between runs.
 """
     print(body)
     if args.output:
-        write_section(args.output, body)
+        write_section(args.output, SECTION, body)
     return 0
 
 

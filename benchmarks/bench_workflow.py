@@ -26,6 +26,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "lambda")]
 
+from bench_common import cpu_model, write_section  # noqa: E402
+
 from ntm_spec.config_file import read_config_file  # noqa: E402
 from ntm_tune.commands.rehearse import DEFAULT_CORPUS  # noqa: E402
 from ntm_tune.prepare.pipeline import PrepareRequest, prepare_dataset  # noqa: E402
@@ -39,16 +41,6 @@ SUCCESS_SCENARIO = "completed"
 # The design's budget for one successful run.
 MAX_TRANSITIONS = 12
 MAX_LAMBDA_INVOCATIONS = 3
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def measure(workflow: Workflow, dataset: Path, scenario_name: str) -> dict[str, object]:
@@ -133,18 +125,6 @@ def _unexpected_failures(rows: list[dict[str, object]]) -> list[str]:
     return [*lines, ""] if lines else []
 
 
-def write_section(path: Path, body: str) -> None:
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    start = text.find(SECTION)
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + body
-    else:
-        end = text.find("\n## ", start + len(SECTION))
-        rest = text[end + 1 :] if end != -1 else ""
-        text = text[:start] + body.rstrip("\n") + "\n" + ("\n" + rest if rest else "")
-    path.write_text(text.rstrip("\n") + "\n")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="text file, one document per line")
@@ -168,7 +148,7 @@ def main() -> int:
     body = render(rows, args.corpus)
     print(body)
     if args.output:
-        write_section(args.output, body)
+        write_section(args.output, SECTION, body)
     return 0
 
 

@@ -20,9 +20,9 @@ from functools import cache
 import boto3
 from boto3.dynamodb.types import TypeDeserializer
 
-from ntm_spec.dataset import MANIFEST_NAME, VOCABULARY_KEY, parse_manifest, vocabulary_problems
+from ntm_spec.dataset_store import load_version, newest_version
 from ntm_spec.errors import Problem, SpecError
-from ntm_spec.runs import LATEST_VERSION, RunRequest, dataset_prefix, parse_trigger, plan_run
+from ntm_spec.runs import LATEST_VERSION, RunRequest, parse_trigger, plan_run
 from ntm_spec.warm_start import choose_parents
 from run_lock import acquire_run_lock, claim_data_trigger, release_run_lock
 
@@ -79,9 +79,7 @@ def validate_run(event: dict, *, execution_name: str, s3, dynamodb, settings: Se
         request = parse_trigger(event, default_dataset=settings.base_config["dataset"]["name"])
         if request.version == LATEST_VERSION:
             request = _with_latest_version(s3, settings.datasets_bucket, request)
-        prefix = dataset_prefix(request.dataset, request.version)
-        manifest = _read_manifest(s3, settings.datasets_bucket, prefix)
-        _check_vocabulary(s3, settings.datasets_bucket, prefix, manifest.feature_dim)
+        manifest = load_version(s3, settings.datasets_bucket, request.dataset, request.version)
         plan = plan_run(settings.base_config, request, feature_dim=manifest.feature_dim, now=now)
     except SpecError as error:
         logger.warning("Run rejected", extra={"problems": error.messages(), "execution_name": execution_name})
@@ -160,18 +158,9 @@ def _skip(request: RunRequest, reason: str, *, active_execution: str) -> dict:
 
 
 def _with_latest_version(s3, bucket: str, request: RunRequest) -> RunRequest:
-    """Resolve `latest` to the version whose manifest was written last (ties: the greater name)."""
-    prefix = f"datasets/{request.dataset}/"
-    newest: tuple[datetime, str] | None = None
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        for item in page.get("Contents", []):
-            parts = item["Key"][len(prefix) :].split("/")
-            if len(parts) != 2 or parts[1] != MANIFEST_NAME:
-                continue
-            candidate = (item["LastModified"], parts[0])
-            if newest is None or candidate > newest:
-                newest = candidate
-    if newest is None:
+    version = newest_version(s3, bucket, request.dataset)
+    if version is None:
+        prefix = f"datasets/{request.dataset}/"
         raise SpecError(
             [
                 Problem(
@@ -182,7 +171,7 @@ def _with_latest_version(s3, bucket: str, request: RunRequest) -> RunRequest:
                 )
             ]
         )
-    return RunRequest(request.trigger, request.dataset, newest[1], request.overrides)
+    return RunRequest(request.trigger, request.dataset, version, request.overrides)
 
 
 def _history(dynamodb, table: str, dataset: str) -> list[dict]:
@@ -196,54 +185,3 @@ def _history(dynamodb, table: str, dataset: str) -> list[dict]:
     )
     deserializer = TypeDeserializer()
     return [{key: deserializer.deserialize(value) for key, value in item.items()} for item in response["Items"]]
-
-
-def _check_vocabulary(s3, bucket: str, prefix: str, feature_dim: int) -> None:
-    location = f"s3://{bucket}/{prefix}{VOCABULARY_KEY}"
-    try:
-        data = s3.get_object(Bucket=bucket, Key=prefix + VOCABULARY_KEY)["Body"].read()
-    except s3.exceptions.NoSuchKey:
-        raise SpecError(
-            [
-                Problem(
-                    "auxiliary",
-                    location,
-                    "the vocabulary is missing, and NTM reads it only from a file named vocab.txt in auxiliary/",
-                    "Upload it under that name, or prepare the dataset with `ntm-tune prepare`",
-                )
-            ]
-        ) from None
-    problems = vocabulary_problems(data, feature_dim=feature_dim, location=location)
-    if problems:
-        raise SpecError(problems)
-
-
-def _read_manifest(s3, bucket: str, prefix: str):
-    key = prefix + MANIFEST_NAME
-    try:
-        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-    except s3.exceptions.NoSuchKey:
-        raise SpecError(
-            [
-                Problem(
-                    "dataset",
-                    f"s3://{bucket}/{key}",
-                    "the dataset has no manifest",
-                    "Upload the dataset with `ntm-tune prepare`, which writes the manifest last",
-                )
-            ]
-        ) from None
-    try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise SpecError(
-            [
-                Problem(
-                    "manifest",
-                    f"s3://{bucket}/{key}",
-                    f"the manifest is not valid JSON ({error})",
-                    "Write it again with `ntm-tune prepare`",
-                )
-            ]
-        ) from None
-    return parse_manifest(data)

@@ -194,59 +194,25 @@ def build_overrides(assignments: list[str], base_config: dict[str, object]) -> d
 
 
 def newest_dataset_version(s3, bucket: str, dataset: str) -> str:
-    """Return the version of `dataset` whose manifest.json was written last."""
+    """Return the version of `dataset` whose manifest.json was written last, as a scheduled run picks it."""
     from ntm_spec.dataset import DATASETS_PREFIX
-    from ntm_spec.runs import MANIFEST_KEY_PATTERN
+    from ntm_spec.dataset_store import newest_version
 
-    prefix = f"{DATASETS_PREFIX}{dataset}/"
-    newest = None
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        for item in page.get("Contents", []):
-            match = MANIFEST_KEY_PATTERN.match(item["Key"])
-            if match and (newest is None or item["LastModified"] > newest[0]):
-                newest = (item["LastModified"], match["version"])
-    if newest is None:
+    version = newest_version(s3, bucket, dataset)
+    if version is None:
+        prefix = f"{DATASETS_PREFIX}{dataset}/"
         raise UsageError(
             f"no version of dataset {dataset} has a manifest under s3://{bucket}/{prefix}. "
             f"Upload one with `ntm-tune prepare CORPUS --out s3://{bucket}/{prefix}VERSION/`, or pass --dataset"
         )
-    return newest[1]
+    return version
 
 
 def read_manifest(s3, bucket: str, dataset: str, version: str):
-    """Read and check the version's manifest as the first state does, or raise SpecError."""
-    from ntm_spec.dataset import MANIFEST_NAME, parse_manifest
-    from ntm_spec.errors import Problem, SpecError
-    from ntm_spec.runs import dataset_prefix
+    """Read and check the version's manifest and vocabulary as the first state does, or raise SpecError."""
+    from ntm_spec.dataset_store import load_version
 
-    key = dataset_prefix(dataset, version) + MANIFEST_NAME
-    try:
-        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-    except s3.exceptions.NoSuchKey:
-        raise SpecError(
-            [
-                Problem(
-                    "version",
-                    version,
-                    f"s3://{bucket}/{key} does not exist",
-                    "Upload the dataset with `ntm-tune prepare`, which writes the manifest last",
-                )
-            ]
-        ) from None
-    try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise SpecError(
-            [
-                Problem(
-                    "manifest",
-                    f"s3://{bucket}/{key}",
-                    f"it is not valid JSON ({error})",
-                    "Write it again with `ntm-tune prepare`",
-                )
-            ]
-        ) from None
-    return parse_manifest(data)
+    return load_version(s3, bucket, dataset, version)
 
 
 def build_execution_name(dataset: str, version: str, now) -> str:

@@ -40,9 +40,16 @@ class DeployedStack:
         return boto3.client(service_name, region_name="us-east-1")
 
     def put_manifest(self, dataset: str = DATASET, version: str = "v1", feature_dim: int = 5000) -> None:
+        """Upload a vocabulary of `feature_dim` words, then the manifest, as `ntm-tune prepare` does."""
+        prefix = f"datasets/{dataset}/{version}/"
         self.client("s3").put_object(
             Bucket=self.datasets_bucket,
-            Key=f"datasets/{dataset}/{version}/manifest.json",
+            Key=prefix + "auxiliary/vocab.txt",
+            Body="".join(f"word{index}\n" for index in range(feature_dim)).encode(),
+        )
+        self.client("s3").put_object(
+            Bucket=self.datasets_bucket,
+            Key=prefix + "manifest.json",
             Body=json.dumps(manifest(feature_dim)).encode(),
         )
 

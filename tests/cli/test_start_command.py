@@ -88,7 +88,7 @@ def test_start_missing_manifest(deployed, capsys):
 
     error = capsys.readouterr().err
     assert status == 2
-    assert "s3://datasets/datasets/news/v9/manifest.json does not exist" in error
+    assert "dataset: 's3://datasets/datasets/news/v9/manifest.json' is invalid: the dataset has no manifest" in error
     assert "Traceback" not in error
 
 
