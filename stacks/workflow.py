@@ -76,16 +76,9 @@ def build_definition(scope: Construct, parts: WorkflowParts) -> sfn.IChainable:
     )
     notify_unrecorded.next(fail)
 
-    record_failure = tasks.LambdaInvoke(
-        scope,
-        "Record failure",
-        lambda_function=parts.record_function,
-        payload=sfn.TaskInput.from_object({"state": sfn.JsonPath.entire_payload, "execution": execution}),
-        payload_response_only=True,
-        result_path="$.record",
-        retry_on_service_exceptions=False,
+    record_failure = _record_state(
+        scope, "Record failure", parts.record_function, execution, retry_errors=LAMBDA_SERVICE_ERRORS, interval=2
     )
-    record_failure.add_retry(errors=LAMBDA_SERVICE_ERRORS, interval=Duration.seconds(2), max_attempts=3, backoff_rate=2)
     record_failure.add_catch(notify_unrecorded, errors=["States.ALL"], result_path="$.recordError")
     record_failure.next(notify).next(fail)
 
@@ -100,20 +93,13 @@ def build_definition(scope: Construct, parts: WorkflowParts) -> sfn.IChainable:
     validate.add_retry(errors=LAMBDA_SERVICE_ERRORS, interval=Duration.seconds(2), max_attempts=3, backoff_rate=2)
     validate.add_catch(record_failure, errors=["States.ALL"], result_path="$.error")
 
-    record_skipped = tasks.LambdaInvoke(
+    record_skipped = _record_state(
         scope,
         "Record skipped",
-        lambda_function=parts.record_function,
-        payload=sfn.TaskInput.from_object({"state": sfn.JsonPath.entire_payload, "execution": execution}),
-        payload_response_only=True,
-        result_path="$.record",
-        retry_on_service_exceptions=False,
-    )
-    record_skipped.add_retry(
-        errors=[*LAMBDA_SERVICE_ERRORS, "States.TaskFailed"],
-        interval=Duration.seconds(5),
-        max_attempts=3,
-        backoff_rate=2,
+        parts.record_function,
+        execution,
+        retry_errors=[*LAMBDA_SERVICE_ERRORS, "States.TaskFailed"],
+        interval=5,
     )
     record_skipped.add_catch(notify_unrecorded, errors=["States.ALL"], result_path="$.recordError")
     record_skipped.next(sfn.Succeed(scope, "Run skipped"))
@@ -152,20 +138,14 @@ def build_definition(scope: Construct, parts: WorkflowParts) -> sfn.IChainable:
     )
     can_retry_create.when(retry_condition, wait.next(rename).next(choose_tuning)).otherwise(record_failure)
 
-    record_result = tasks.LambdaInvoke(
+    # The recorder is idempotent, so a handler error is retried too.
+    record_result = _record_state(
         scope,
         "Record result",
-        lambda_function=parts.record_function,
-        payload=sfn.TaskInput.from_object({"state": sfn.JsonPath.entire_payload, "execution": execution}),
-        payload_response_only=True,
-        result_path="$.record",
-        retry_on_service_exceptions=False,
-    )
-    record_result.add_retry(
-        errors=[*LAMBDA_SERVICE_ERRORS, "Lambda.Unknown", "States.TaskFailed"],
-        interval=Duration.seconds(5),
-        max_attempts=3,
-        backoff_rate=2,
+        parts.record_function,
+        execution,
+        retry_errors=[*LAMBDA_SERVICE_ERRORS, "Lambda.Unknown", "States.TaskFailed"],
+        interval=5,
     )
     record_result.add_catch(record_failure, errors=["States.ALL"], result_path="$.error")
 
@@ -177,3 +157,26 @@ def build_definition(scope: Construct, parts: WorkflowParts) -> sfn.IChainable:
     warm.next(record_result)
     record_result.next(succeeded)
     return validate.next(run_or_skip)
+
+
+def _record_state(
+    scope: Construct,
+    name: str,
+    record_function: lambda_.IFunction,
+    execution: dict[str, str],
+    *,
+    retry_errors: list[str],
+    interval: int,
+) -> tasks.LambdaInvoke:
+    """Return a state that hands the whole state and the execution's name and start to the recorder."""
+    state = tasks.LambdaInvoke(
+        scope,
+        name,
+        lambda_function=record_function,
+        payload=sfn.TaskInput.from_object({"state": sfn.JsonPath.entire_payload, "execution": execution}),
+        payload_response_only=True,
+        result_path="$.record",
+        retry_on_service_exceptions=False,
+    )
+    state.add_retry(errors=retry_errors, interval=Duration.seconds(interval), max_attempts=3, backoff_rate=2)
+    return state
