@@ -1,4 +1,4 @@
-"""What every benchmark script shares: the machine's description and the results page."""
+"""Helpers shared by the benchmark scripts: the machine's description and the results page."""
 
 from __future__ import annotations
 
