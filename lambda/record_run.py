@@ -1,9 +1,13 @@
 """Last state of every run: record the outcome in the run history.
 
-On the success path the event has `tuningJob` (the ended job's name and status);
-on the failure path it has `error` (the Error and Cause that Step Functions
-caught). Either way the handler describes the tuning job, when one exists, and
-its training jobs, whose billable time gives the run's GPU hours. It writes one
+The event comes in one of four forms:
+- the success path's state, with `tuningJob` (the ended job's name and status);
+- the failure path's state, with `error` (the Error and Cause that Step Functions caught);
+- a skipped run's state, with `decision: skip`;
+- Step Functions' `Execution Status Change` for an execution that timed out or was aborted.
+
+The handler describes the tuning job, when one exists, and its training jobs,
+whose billable time gives the run's GPU hours. It writes one
 DynamoDB item, one JSON summary in S3 and CloudWatch metrics in the `NtmTuning`
 namespace: `Runs` for every record, the run's duration, training jobs and GPU
 hours when a tuning job exists, and the best objective value for a succeeded

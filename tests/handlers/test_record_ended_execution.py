@@ -12,6 +12,7 @@ from moto import mock_aws
 
 from record_run import Clients, Settings, record_ended_execution
 from run_lock import acquire_run_lock, run_lock_holder
+from tests.handlers.tables import create_run_tables
 
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 SETTINGS = Settings(table_name="run-history", locks_table="run-locks", artifacts_bucket="artifacts", stage="dev")
@@ -21,24 +22,7 @@ SETTINGS = Settings(table_name="run-history", locks_table="run-locks", artifacts
 def clients():
     with mock_aws():
         dynamodb = boto3.client("dynamodb")
-        dynamodb.create_table(
-            TableName="run-history",
-            KeySchema=[
-                {"AttributeName": "dataset", "KeyType": "HASH"},
-                {"AttributeName": "runKey", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "dataset", "AttributeType": "S"},
-                {"AttributeName": "runKey", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        dynamodb.create_table(
-            TableName="run-locks",
-            KeySchema=[{"AttributeName": "lockKey", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "lockKey", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_run_tables(dynamodb)
         boto3.client("s3").create_bucket(Bucket="artifacts")
         sagemaker = boto3.client("sagemaker")
         with Stubber(sagemaker) as stubber:

@@ -20,6 +20,7 @@ from record_run import (
     Settings,
     record_run,
 )
+from tests.handlers.tables import create_run_tables
 
 TABLE = "run-history"
 LOCKS = "run-locks"
@@ -89,24 +90,7 @@ def best_job(with_metric: bool = True) -> dict:
 def aws():
     with mock_aws():
         dynamodb = boto3.client("dynamodb")
-        dynamodb.create_table(
-            TableName=TABLE,
-            KeySchema=[
-                {"AttributeName": "dataset", "KeyType": "HASH"},
-                {"AttributeName": "runKey", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "dataset", "AttributeType": "S"},
-                {"AttributeName": "runKey", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        dynamodb.create_table(
-            TableName=LOCKS,
-            KeySchema=[{"AttributeName": "lockKey", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "lockKey", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_run_tables(dynamodb, history=TABLE, locks=LOCKS)
         s3 = boto3.client("s3")
         s3.create_bucket(Bucket=BUCKET)
         sagemaker = boto3.client("sagemaker")

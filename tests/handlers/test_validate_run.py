@@ -10,6 +10,7 @@ import pytest
 from moto import mock_aws
 
 from ntm_spec.config import DEFAULTS
+from tests.handlers.tables import create_run_tables
 from validate_run import RunRejected, Settings, validate_run
 
 BUCKET = "datasets"
@@ -39,24 +40,7 @@ def s3():
         client = boto3.client("s3")
         client.create_bucket(Bucket=BUCKET)
         dynamodb = boto3.client("dynamodb")
-        dynamodb.create_table(
-            TableName="run-locks",
-            KeySchema=[{"AttributeName": "lockKey", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "lockKey", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        dynamodb.create_table(
-            TableName="run-history",
-            KeySchema=[
-                {"AttributeName": "dataset", "KeyType": "HASH"},
-                {"AttributeName": "runKey", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "dataset", "AttributeType": "S"},
-                {"AttributeName": "runKey", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_run_tables(dynamodb)
         yield client
 
 
