@@ -44,7 +44,7 @@ def build_app(app: cdk.App, config: TuningConfig, *, region: str, account: str |
 
 
 def resolve_region(app: cdk.App) -> str:
-    # The Region must be concrete because it selects the NTM image; us-east-1 when nothing says otherwise.
+    # The Region must be concrete because it selects the NTM image; us-east-1 when no context or variable sets one.
     return (
         app.node.try_get_context("region")
         or os.environ.get("CDK_DEFAULT_REGION")

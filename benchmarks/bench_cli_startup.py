@@ -11,21 +11,13 @@ import argparse
 import os
 import platform
 import statistics
-import subprocess
-import time
 from pathlib import Path
 
-from bench_common import cpu_model, write_section
+from bench_common import cpu_model, time_command, write_section
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SECTION = "## CLI start-up"
 TARGET_RATIO = 4.0
-
-
-def time_command(command: list[str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(command, cwd=REPO_ROOT, check=True, capture_output=True)
-    return time.perf_counter() - start
 
 
 def main() -> int:
@@ -38,12 +30,12 @@ def main() -> int:
     cli = [str(REPO_ROOT / ".venv/bin/ntm-tune"), "--help"]
     baseline = [python, "-c", "pass"]
     # One unmeasured run of each fills the page cache and writes bytecode.
-    time_command(cli)
-    time_command(baseline)
+    time_command(cli, cwd=REPO_ROOT)
+    time_command(baseline, cwd=REPO_ROOT)
     cli_times, baseline_times = [], []
     for _ in range(args.runs):
-        cli_times.append(time_command(cli))
-        baseline_times.append(time_command(baseline))
+        cli_times.append(time_command(cli, cwd=REPO_ROOT))
+        baseline_times.append(time_command(baseline, cwd=REPO_ROOT))
 
     cli_median, baseline_median = statistics.median(cli_times), statistics.median(baseline_times)
     ratio = cli_median / baseline_median

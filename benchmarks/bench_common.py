@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import platform
+import subprocess
+import time
 from pathlib import Path
 
 PAGE_HEADER = "# Benchmarks\n\nEach section names the command that produced it and the machine it ran on.\n"
@@ -38,3 +40,10 @@ def write_section(path: Path, heading: str, body: str) -> None:
         rest = text[end + 1 :] if end != -1 else ""
         text = text[:start] + body + ("\n" + rest if rest else "")
     path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+
+
+def time_command(command: list[str], *, cwd: Path, environment: dict[str, str] | None = None) -> float:
+    """Run a command to its end and return its wall time in seconds; raise if it fails."""
+    start = time.perf_counter()
+    subprocess.run(command, cwd=cwd, env=environment, check=True, capture_output=True)
+    return time.perf_counter() - start

@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/bench_synth.py [--runs 3] [--output docs/benchmarks.md]
 Both synths go through the pinned CDK CLI (`npx cdk synth --quiet`) with the same
-environment; the median wall time of each is reported with the machine.
+environment. The median wall time of each is reported with the machine.
 """
 
 from __future__ import annotations
@@ -10,12 +10,10 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import tempfile
-import time
 from pathlib import Path
 
-from bench_common import machine_description, write_section
+from bench_common import machine_description, time_command, write_section
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SECTION = "## Synth time"
@@ -31,30 +29,13 @@ app.synth()
 
 def time_python(script: str, cwd: Path, outdir: Path) -> float:
     """Time the app's own Python process, without the CDK CLI around it."""
-    environment = {**os.environ, "CDK_OUTDIR": str(outdir)}
-    start = time.perf_counter()
-    subprocess.run(
-        [str(REPO_ROOT / ".venv/bin/python"), script], cwd=cwd, env=environment, check=True, capture_output=True
-    )
-    return time.perf_counter() - start
+    python = str(REPO_ROOT / ".venv/bin/python")
+    return time_command([python, script], cwd=cwd, environment={**os.environ, "CDK_OUTDIR": str(outdir)})
 
 
 def time_synth(app_command: str, cwd: Path, outdir: Path) -> float:
-    command = [
-        "npx",
-        "--prefix",
-        str(REPO_ROOT),
-        "cdk",
-        "synth",
-        "--quiet",
-        "--app",
-        app_command,
-        "--output",
-        str(outdir),
-    ]
-    start = time.perf_counter()
-    subprocess.run(command, cwd=cwd, check=True, capture_output=True)
-    return time.perf_counter() - start
+    command = ["npx", "--prefix", str(REPO_ROOT), "cdk", "synth", "--quiet", "--app", app_command]
+    return time_command([*command, "--output", str(outdir)], cwd=cwd)
 
 
 def main() -> int:

@@ -3,7 +3,7 @@
 - A rejected run raises RunRejected before any SageMaker call; the workflow's
   failure path records it as rejected, with the messages, and notifies operators.
 - A run for a dataset that already has an active run, or a second delivery of a
-  manifest's event, returns `decision: skip`; the workflow records it as skipped.
+  manifest's event, returns `decision: skip`, and the workflow records it as skipped.
 - Otherwise the run takes the dataset's lock, chooses its warm-start parents and
   returns `decision: run` with the request fields the tuning task reads.
 """
@@ -34,7 +34,7 @@ HISTORY_WINDOW = 50
 
 
 class RunRejected(Exception):
-    """The run's input is invalid; Step Functions sees the error name `RunRejected`."""
+    """The run's input is invalid. Step Functions receives it as the error name `RunRejected`."""
 
 
 @dataclass(frozen=True)

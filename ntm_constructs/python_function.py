@@ -23,7 +23,7 @@ from aws_cdk import (
 )
 from constructs import Construct
 
-# The Lambda asset is the repository's `lambda/` folder. It holds a symbolic link
+# The Lambda asset is the repository's `lambda/` folder. It contains a symbolic link
 # to `ntm_spec`, followed when the asset is staged, so the rules package ships
 # with every function without a Docker build.
 LAMBDA_SOURCE = Path(__file__).resolve().parent.parent / "lambda"

@@ -1,10 +1,10 @@
 """Step Functions task that runs a SageMaker hyperparameter tuning job to its end.
 
 aws-cdk-lib has tasks for training, transform and endpoint jobs but none for
-tuning jobs, so this construct renders the optimized integration
-`arn:aws:states:::sagemaker:createHyperParameterTuningJob.sync` as a CustomState
-and generates the least-privilege IAM statements that the integration needs, in
-the way aws-cdk-lib's `SageMakerCreateTrainingJob` does for training jobs.
+tuning jobs. This construct renders the optimized integration
+`arn:aws:states:::sagemaker:createHyperParameterTuningJob.sync` as a CustomState.
+Like aws-cdk-lib's `SageMakerCreateTrainingJob`, it also generates the
+least-privilege IAM statements that the integration needs.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def render_parameters(value: object) -> object:
     """Render a request with StatePath values into Amazon States Language Parameters.
 
     A key whose value is a StatePath, or an intrinsic function string starting
-    with `States.`, gets the `.$` suffix that tells Step Functions to evaluate it.
+    with `States.`, gets the `.$` suffix, so Step Functions evaluates it at run time.
     """
     if isinstance(value, Mapping):
         rendered = {}

@@ -38,7 +38,7 @@ def apply_overrides(raw: Mapping[str, object], pairs: Iterable[tuple[str, object
     for key, value in pairs:
         if key.split(".")[0] not in DEFAULTS:
             continue
-        node: object = _parse_value(value)
+        node: object = parse_value(value)
         for part in reversed(key.split(".")):
             node = {part: node}
         merged = merge(merged, node, replace_ranges=False)  # type: ignore[arg-type]
@@ -61,7 +61,8 @@ def parse_assignment(text: str) -> tuple[str, str]:
     return key, value.strip()
 
 
-def _parse_value(value: object) -> object:
+def parse_value(value: object) -> object:
+    """Read a string as a TOML value (number, boolean, array, inline table), or keep it as text."""
     if not isinstance(value, str):
         return value
     try:

@@ -44,7 +44,8 @@ SHARD_SUFFIX = ".pbr"
 DATASETS_PREFIX = "datasets/"
 # Dataset and version names become S3 key parts and job tags. The same rule is in
 # ntm_spec.runs, which the workflow uses to match manifest keys.
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+NAME_REGEX = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
+NAME_PATTERN = re.compile(f"^{NAME_REGEX}$")
 
 STOP_WORDS_ENGLISH = "english"
 STOP_WORDS_FILE_PREFIX = "file:"

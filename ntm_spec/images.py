@@ -57,7 +57,7 @@ _DOMAIN_BY_REGION_PREFIX = {
 
 
 def _domain(region: str) -> str:
-    # The longest matching prefix wins, so us-isob- is not read as us-iso-.
+    # Of the matching prefixes the longer one applies, so us-isob- is not read as us-iso-.
     matches = [prefix for prefix in _DOMAIN_BY_REGION_PREFIX if region.startswith(prefix)]
     if not matches:
         return "amazonaws.com"

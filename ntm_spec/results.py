@@ -1,8 +1,8 @@
 """Turn a DescribeHyperParameterTuningJob response into a run record.
 
 A run counts as succeeded only when the tuning job is `Completed` and its best
-training job carries a final objective value; anything else is recorded as
-failed with SageMaker's reason and the job counters, and without an objective.
+training job has a final objective value. Anything else is recorded as failed,
+with SageMaker's reason and the job counters and without an objective.
 """
 
 from __future__ import annotations

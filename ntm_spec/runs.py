@@ -14,15 +14,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ntm_spec.config import TuningConfig, load_config, merge
-from ntm_spec.dataset import DATASETS_PREFIX, NAME_PATTERN
+from ntm_spec.dataset import DATASETS_PREFIX, MANIFEST_NAME, NAME_PATTERN, NAME_REGEX
 from ntm_spec.errors import Problem, SpecError
 from ntm_spec.names import MAX_CREATE_ATTEMPTS, build_tuning_job_name
 from ntm_spec.request import build_static_hyperparameters, build_tuning_job_config
 from ntm_spec.warm_start import hyperparameter_names
 
 MANIFEST_KEY_PATTERN = re.compile(
-    r"^datasets/(?P<dataset>[A-Za-z0-9][A-Za-z0-9._-]{0,63})/"
-    r"(?P<version>[A-Za-z0-9][A-Za-z0-9._-]{0,63})/manifest\.json$"
+    f"^{re.escape(DATASETS_PREFIX)}(?P<dataset>{NAME_REGEX})/(?P<version>{NAME_REGEX})/{re.escape(MANIFEST_NAME)}$"
 )
 # Per-run overrides and the configuration keys they replace.
 OVERRIDE_KEYS = {
@@ -38,7 +37,7 @@ LATEST_VERSION = "latest"
 
 @dataclass(frozen=True)
 class RunRequest:
-    """What a trigger asks for, before validation against the dataset."""
+    """A trigger's request: trigger kind, dataset, version and overrides, before validation."""
 
     trigger: str  # "manual", "data" or "schedule"
     dataset: str

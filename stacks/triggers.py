@@ -1,4 +1,4 @@
-"""What starts a run: a dataset manifest landing, a schedule, and the clean-up of ended executions."""
+"""Run triggers: a dataset manifest landing, a schedule, and the recording of ended executions."""
 
 from __future__ import annotations
 

@@ -167,6 +167,7 @@ def build_overrides(assignments: list[str], base_config: dict[str, object]) -> d
     import copy
 
     from ntm_spec.config import DEFAULTS
+    from ntm_spec.config_file import parse_value
 
     overrides: dict[str, object] = {}
     for assignment in assignments:
@@ -174,7 +175,7 @@ def build_overrides(assignments: list[str], base_config: dict[str, object]) -> d
         key = key.strip()
         if not separator or not key:
             raise UsageError(f"--set {assignment!r} is invalid: an override is KEY=VALUE, such as num_topics=30")
-        value = _parse_value(text.strip())
+        value = parse_value(text.strip())
         head, _, rest = key.partition(".")
         if head != "ranges" or not rest:
             overrides[key] = value
@@ -227,13 +228,3 @@ def build_execution_name(dataset: str, version: str, now) -> str:
     suffix = f"-{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(2)}"
     readable = f"manual-{dataset}-{version}"[: EXECUTION_NAME_MAX_LENGTH - len(suffix)]
     return readable + suffix
-
-
-def _parse_value(text: str) -> object:
-    """Read a value as TOML (numbers, booleans, arrays, inline tables), or keep it as text."""
-    import tomllib
-
-    try:
-        return tomllib.loads(f"value = {text}")["value"]
-    except tomllib.TOMLDecodeError:
-        return text

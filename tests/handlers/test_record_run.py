@@ -1,4 +1,4 @@
-"""The recorder: SageMaker answers stubbed with botocore's Stubber, storage in moto."""
+"""The recorder: SageMaker responses stubbed with botocore's Stubber, storage in moto."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ TIME_LIMIT_SECONDS = 20.0
 
 
 def scenario_for(runs: int, name: str = "completed"):
-    """The bundled scenario with enough scripted create answers for `runs` runs."""
+    """Return the bundled scenario with enough scripted create responses for `runs` runs."""
     base = load_scenario(name)
     return dataclasses.replace(base, create=base.create * runs)
 
