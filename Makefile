@@ -56,7 +56,7 @@ bench-synth: install
 # project's pins (protobuf, packaging), so it gets a virtual environment of its own.
 $(SDK2_VENV)/.installed:
 	$(PYTHON) -m venv $(SDK2_VENV)
-	$(SDK2_VENV)/bin/pip install --quiet --disable-pip-version-check sagemaker==2.257.7 numpy==2.4.6 scipy==1.17.1
+	$(SDK2_VENV)/bin/pip install --quiet --disable-pip-version-check sagemaker==2.257.7 numpy==2.4.6 scipy==1.17.1 numba==0.68.1 llvmlite==0.50.0
 	touch $@
 
 bench-recordio: install $(SDK2_VENV)/.installed

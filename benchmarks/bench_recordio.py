@@ -40,7 +40,7 @@ from bench_common import cpu_model, write_section  # noqa: E402
 from make_sdk_fixtures import zipf_counts  # noqa: E402
 from sagemaker.amazon.common import write_spmatrix_to_sparse_tensor  # noqa: E402
 
-from ntm_tune.prepare.recordio import write_sparse_records  # noqa: E402
+from ntm_tune.prepare.recordio import default_thread_count, write_sparse_records  # noqa: E402
 
 SECTION = "## recordIO-protobuf writer"
 SPEED_UP_TARGET = 20.0
@@ -150,7 +150,9 @@ def main() -> int:
             f"Poisson document lengths with mean {args.mean_length:g}, Zipf word frequencies), written as "
             f"{size / mib:,.1f} MiB of recordIO-protobuf. Wall time without fsync, so files end in the page cache; "
             "peak memory is the peak that tracemalloc traced during one more write. tracemalloc does not trace "
-            "what protobuf's C extension allocates, so the SDK's figure is a lower bound.",
+            "what protobuf's C extension allocates, so the SDK's figure is a lower bound. Our writer encodes on "
+            f"{default_thread_count()} worker threads (its default on this machine: one per CPU, at most 4) while the "
+            "calling thread writes, and its numba-compiled encoder was compiled and cached before the timed runs.",
             "",
             "| writer | median (s) | runs (s) | MiB/s | peak traced memory (MiB) |",
             "| --- | ---: | --- | ---: | ---: |",
@@ -168,7 +170,7 @@ def main() -> int:
             f"- Command: `{command}`",
             f"- Machine: {cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
             f"{platform.system()} {platform.machine()}; numpy {np.__version__}, scipy {version('scipy')}, "
-            f"protobuf {version('protobuf')}",
+            f"numba {version('numba')}, protobuf {version('protobuf')}",
         ]
     )
     print(body)

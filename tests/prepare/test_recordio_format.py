@@ -71,10 +71,11 @@ def test_empty_rows_are_records_with_shape_only():
 
 
 @pytest.mark.parametrize("block_nonzeros", [1, 3, 64, 1 << 20])
-def test_block_size_does_not_change_output(block_nonzeros):
+@pytest.mark.parametrize("threads", [1, 3])
+def test_blocks_and_threads_do_not_change_output(block_nonzeros, threads):
     matrix = random_matrix(200, 3000, 0.01, seed=11)
 
-    assert write(matrix, block_nonzeros=block_nonzeros) == write(matrix)
+    assert write(matrix, block_nonzeros=block_nonzeros, threads=threads) == write(matrix)
 
 
 def test_wide_columns_take_long_key_varints():
@@ -113,12 +114,19 @@ def test_wrong_matrix_type_rejected(matrix, message):
         write(matrix)
 
 
-def test_out_of_range_column_rejected():
-    matrix = sp.csr_matrix((np.ones(1, dtype=np.float32), np.array([0]), np.array([0, 1])), shape=(1, 4))
-    matrix.indices[0] = 4
+@pytest.mark.parametrize("bad_column", [4, -1])
+def test_out_of_range_column_rejected(bad_column):
+    matrix = random_matrix(300, 4, 0.5, seed=5)
+    # In a late block, so that earlier blocks are encoded, and maybe written, first.
+    matrix.indices[-2] = bad_column
 
     with pytest.raises(ValueError, match=r"column indices must be in \[0, 4\)"):
-        write(matrix)
+        write(matrix, block_nonzeros=16, threads=2)
+
+
+def test_thread_count_must_be_positive():
+    with pytest.raises(ValueError, match="threads must be at least 1, got 0"):
+        write(random_matrix(2, 2, 1.0, seed=1), threads=0)
 
 
 @st.composite
