@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from typing import NoReturn
 
 # Defined in its own module so that `python -m ntm_tune.cli` and the subcommands
 # share one class.
@@ -28,8 +29,16 @@ COMMANDS = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line, like the commands' own, without the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message}. Run '{self.prog} --help' for the options\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    # Subparsers are created with the parent's class, so every subcommand gets the same errors.
+    parser = _Parser(
         prog="ntm-tune",
         description="Prepare data for, validate and operate the SageMaker NTM tuning stack.",
     )

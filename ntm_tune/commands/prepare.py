@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 from pathlib import Path
 
 from ntm_tune.errors import UsageError
+from ntm_tune.formatting import plural
 from ntm_tune.prepare import DEFAULT_RECORDS_PER_SHARD, DEFAULT_TOKEN_PATTERN
 
 FORMAT_CHOICES = ("auto", "lines", "folder", "jsonl", "csv", "npz")
@@ -104,9 +106,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     split = parser.add_argument_group("channels and shards")
     split.add_argument(
         "--validation-fraction",
-        type=_fraction,
+        type=_validation_fraction,
         default=0.1,
-        help="share of documents for the validation channel, above 0 (default: 0.1)",
+        help="share of documents for the validation channel, above 0 and below 1 (default: 0.1)",
     )
     split.add_argument(
         "--test-fraction",
@@ -114,7 +116,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         default=0.0,
         help="share of documents for the test channel, where 0 writes no test channel (default: 0)",
     )
-    split.add_argument("--seed", type=int, default=0, help="seed of the shuffle that assigns channels (default: 0)")
+    split.add_argument(
+        "--seed",
+        type=_seed,
+        default=0,
+        help="seed of the shuffle that assigns channels, an integer of at least 0 (default: 0)",
+    )
     split.add_argument(
         "--records-per-shard",
         metavar="N",
@@ -134,15 +141,21 @@ def run(args: argparse.Namespace) -> int:
     text_input = input_format != "npz"
     if text_input and args.vocabulary is not None:
         raise UsageError(f"--vocabulary is invalid for {input_format} input: it only names a .npz matrix's words")
-    if not text_input and (args.lowercase is not None or args.token_pattern is not None):
+    text_options = [
+        option
+        for option, value in (("--lowercase", args.lowercase), ("--token-pattern", args.token_pattern))
+        if value is not None
+    ]
+    if not text_input and text_options:
         raise UsageError(
-            "--lowercase and --token-pattern are invalid for .npz input: its words are already counted. "
-            "Drop these options"
+            f"{' and '.join(text_options)} {'is' if len(text_options) == 1 else 'are'} invalid for .npz input: "
+            f"its words are already counted. Drop {'this option' if len(text_options) == 1 else 'these options'}"
         )
-    if args.validation_fraction <= 0:
+    if args.validation_fraction + args.test_fraction >= 1:
         raise UsageError(
-            f"--validation-fraction {args.validation_fraction} is invalid: NTM needs a validation channel. "
-            "Pass a fraction above 0, such as 0.1"
+            f"--validation-fraction {args.validation_fraction} and --test-fraction {args.test_fraction} are "
+            "invalid: together they take every document, so the train channel would be empty. "
+            "Lower them so that their sum is below 1"
         )
 
     token_pattern = args.token_pattern if args.token_pattern is not None else DEFAULT_TOKEN_PATTERN
@@ -174,12 +187,18 @@ def run(args: argparse.Namespace) -> int:
 
     manifest = result.manifest
     channels = ", ".join(
-        f"{channel.name} {channel.documents} documents in {len(channel.files)} file{'s' * (len(channel.files) != 1)}"
+        f"{channel.name} {plural(channel.documents, 'document')} in {plural(len(channel.files), 'file')}"
         for channel in manifest.channels
     )
     print(f"Prepared {args.out}: feature_dim {manifest.feature_dim}; {channels}.")
-    print(f"Dropped {manifest.dropped_documents} documents without vocabulary words.")
+    print(f"Dropped {plural(manifest.dropped_documents, 'document')} without vocabulary words.")
     print(f"Manifest: {result.manifest_location}")
+    if args.max_df == 1 and isinstance(args.max_df, int):
+        print(
+            "note: --max-df 1 is a document count, so words that occur in more than one document are dropped. "
+            "For no upper limit, pass --max-df 1.0",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -202,6 +221,25 @@ def _positive_int(value: str) -> int:
         number = 0
     if number < 1:
         raise argparse.ArgumentTypeError(f"{value!r} is invalid: expected an integer of at least 1")
+    return number
+
+
+def _seed(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"{value!r} is invalid: expected an integer of at least 0")
+    return number
+
+
+def _validation_fraction(value: str) -> float:
+    number = _fraction(value)
+    if number == 0:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is invalid: NTM needs a validation channel, so pass a fraction above 0, such as 0.1"
+        )
     return number
 
 

@@ -27,6 +27,7 @@ from ntm_spec.dataset import (
     shard_key,
 )
 from ntm_tune.errors import UsageError
+from ntm_tune.formatting import plural
 from ntm_tune.prepare.recordio import write_sparse_records
 
 TRAIN, VALIDATION, TEST = (CHANNELS.index(name) for name in ("train", "validation", "test"))
@@ -43,7 +44,8 @@ def assign_channels(n_documents: int, *, validation_fraction: float, test_fracti
     n_test = _share(n_documents, test_fraction)
     if n_validation + n_test >= n_documents:
         raise UsageError(
-            f"{n_documents} documents are too few for --validation-fraction {validation_fraction} and "
+            f"{plural(n_documents, 'document')} {'is' if n_documents == 1 else 'are'} too few for "
+            f"--validation-fraction {validation_fraction} and "
             f"--test-fraction {test_fraction}: the train channel would be empty. "
             "Lower the fractions or add documents"
         )

@@ -35,7 +35,18 @@ class LocalDestination:
         return str(self.path)
 
     def check_available(self) -> None:
-        """Raise UsageError when the path is a file or a folder that contains anything."""
+        """Raise UsageError when the path is a file, a folder that contains anything, or the working folder.
+
+        The dataset is moved into place by renaming a staging folder over the path, which
+        the working folder and its parents cannot take.
+        """
+        working_folder = Path.cwd().resolve()
+        resolved = self.path.resolve()
+        if resolved == working_folder or resolved in working_folder.parents:
+            raise UsageError(
+                f"{self.path}: the destination is the working folder or contains it. "
+                "Pass the path of a new folder for the dataset version, such as data/NAME/VERSION"
+            )
         if self.path.exists() and not self.path.is_dir():
             raise UsageError(f"{self.path}: the destination is a file. Pass a folder path for the dataset version")
         if self.path.is_dir() and any(self.path.iterdir()):

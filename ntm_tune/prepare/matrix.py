@@ -26,8 +26,11 @@ def load_matrix(path: Path, vocabulary_path: Path, encoding: str) -> tuple[sp.cs
     try:
         loaded = sp.load_npz(path)
     except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:
+        # numpy's message for a file that is not a .npz archive suggests allow_pickle, which
+        # would not help here, so that message is left out.
+        detail = "" if "allow_pickle" in str(error) else f" ({error})"
         raise UsageError(
-            f"{path}: the file is invalid: it is not a scipy.sparse matrix ({error}). "
+            f"{path}: the file is invalid: it is not a sparse matrix that scipy.sparse.save_npz wrote{detail}. "
             "Save the matrix with scipy.sparse.save_npz"
         ) from None
 
@@ -47,7 +50,11 @@ def load_matrix(path: Path, vocabulary_path: Path, encoding: str) -> tuple[sp.cs
             f"--vocabulary {str(vocabulary_path)!r}: {len(words)} words is invalid: {path} has {matrix.shape[1]} "
             "columns, and the vocabulary needs one word per column. Write one word per line, in column order"
         )
-    check_words(words, source=str(vocabulary_path))
+    check_words(
+        words,
+        source=f"--vocabulary {str(vocabulary_path)!r}",
+        fix="Write one word on each line of the vocabulary file, in column order",
+    )
     first_line: dict[str, int] = {}
     for line, word in enumerate(words, start=1):
         if word in first_line:

@@ -79,7 +79,11 @@ def prepare_dataset(request: PrepareRequest) -> PrepareResult:
             text_column=request.text_column,
         )
         fitted = fit_vocabulary(
-            corpus.documents(), request.vocabulary, stop_words, chunk_documents=request.records_per_shard
+            corpus.documents(),
+            request.vocabulary,
+            stop_words,
+            chunk_documents=request.records_per_shard,
+            source=str(request.input_path),
         )
         words, n_documents = fitted.words, fitted.documents
         matrices = count_documents(

@@ -61,7 +61,13 @@ class TextLines:
 
     def documents(self) -> Iterator[str]:
         for line_number, offset, raw in _raw_lines(self.path, self.encoding):
-            yield _decode(_strip_line_end(raw), self.encoding, self.path, line_number, offset)
+            line = _strip_line_end(raw)
+            if line_number == 1 and not raw.endswith(b"\n") and b"\r" in line:
+                raise UsageError(
+                    f"{self.path}: the file has carriage returns (CR) but no line feed (LF), so it would be one "
+                    "document. Convert its line ends to LF or CRLF"
+                )
+            yield _decode(line, self.encoding, self.path, line_number, offset)
 
 
 @dataclass(frozen=True)
@@ -135,7 +141,9 @@ class CsvFile:
             _decode(raw, self.encoding, self.path, line_number, offset)
             for line_number, offset, raw in _raw_lines(self.path, self.encoding)
         )
-        reader = csv.reader(lines)
+        # strict: a quote that is never closed is an error, not a field that runs to the end of the file.
+        reader = csv.reader(lines, strict=True)
+        row_start = 1
         try:
             header = next(reader, None)
             if header is None:
@@ -146,7 +154,10 @@ class CsvFile:
                     "Pass the right column name with --text-column"
                 )
             column = header.index(self.text_column)
+            row_start = reader.line_num + 1
             for row in reader:
+                # The next row starts on the line after this one.
+                row_start = reader.line_num + 1
                 if not row:
                     continue
                 if column >= len(row):
@@ -156,6 +167,11 @@ class CsvFile:
                     )
                 yield row[column]
         except csv.Error as error:
+            if str(error) == "unexpected end of data":
+                raise UsageError(
+                    f"{self.path}: line {row_start} is invalid CSV: a quoted field that starts in the row on that "
+                    "line is never closed. Close the quote, or double any quote character inside the field"
+                ) from None
             raise UsageError(
                 f"{self.path}: line {reader.line_num} is invalid CSV: {error}. Check the quoting around that line"
             ) from None
@@ -170,6 +186,11 @@ def open_corpus(path: Path, *, input_format: str, encoding: str, text_field: str
         if not path.is_dir():
             raise UsageError(f"{path}: the folder is not found. Pass an existing folder of .txt files")
         return TextFolder(path, encoding)
+    if path.is_dir():
+        raise UsageError(
+            f"{path}: the input is a folder, but --format {input_format} reads a file. "
+            "Pass --format folder for a folder of .txt files, or the path of a file"
+        )
     if not path.is_file():
         raise UsageError(f"{path}: the file is not found. Check the input path")
     if input_format == "jsonl":

@@ -72,6 +72,11 @@ def load_stop_words(options: VocabularyOptions, encoding: str) -> frozenset[str]
     if options.stop_words == STOP_WORDS_ENGLISH:
         return ENGLISH_STOP_WORDS
     path = Path(options.stop_words)
+    if path.is_dir():
+        raise UsageError(
+            f"--stop-words {options.stop_words!r} is invalid: it is a folder. "
+            "Pass the path of a file with one word per line"
+        )
     if not path.is_file():
         raise UsageError(
             f"--stop-words {options.stop_words!r} is invalid: no such file. "
@@ -99,8 +104,12 @@ def fit_vocabulary(
     stop_words: frozenset[str] | None,
     *,
     chunk_documents: int,
+    source: str = "the input",
 ) -> FittedVocabulary:
-    """Choose the vocabulary from a stream of documents, one chunk of documents at a time."""
+    """Choose the vocabulary from a stream of documents, one chunk of documents at a time.
+
+    `source` names the input in error messages.
+    """
     word_ids: dict[str, int] = {}
     document_frequency = np.zeros(0, dtype=np.int64)
     term_frequency = np.zeros(0, dtype=np.int64)
@@ -126,7 +135,7 @@ def fit_vocabulary(
         term_frequency[ids] += np.asarray(chunk_matrix.sum(axis=0)).ravel().astype(np.int64)
 
     if n_documents == 0:
-        raise UsageError("the input contains no documents. Pass a corpus with at least one document")
+        raise UsageError(f"{source}: the input contains no documents. Pass a corpus with at least one document")
     if not word_ids:
         raise UsageError(
             "the input contains no words after tokenizing (perhaps only stop words). "
@@ -137,7 +146,9 @@ def fit_vocabulary(
     order = np.fromiter((word_ids[word] for word in words), dtype=np.int64, count=len(words))
     keep = select_features(document_frequency[order], term_frequency[order], n_documents=n_documents, options=options)
     chosen = [word for word, kept in zip(words, keep, strict=True) if kept]
-    check_words(chosen, source="the vocabulary")
+    check_words(
+        chosen, source="the vocabulary", fix="Choose a --token-pattern that matches neither, such as the default"
+    )
     return FittedVocabulary(words=chosen, documents=n_documents)
 
 
@@ -216,14 +227,13 @@ def select_matrix_columns(
     return sp.csr_matrix(matrix[:, columns]), [words[column] for column in columns]
 
 
-def check_words(words: list[str], *, source: str) -> None:
-    """Raise UsageError for a word that would break vocab.txt's one-word-per-line format."""
+def check_words(words: list[str], *, source: str, fix: str) -> None:
+    """Raise UsageError, ending with `fix`, for a word that would break vocab.txt's one-word-per-line format."""
     for column, word in enumerate(words):
         if not word or "\n" in word or "\r" in word:
             raise UsageError(
                 f"{source}: word {column + 1} ({word!r}) is invalid: vocab.txt has one word per line, so a word "
-                "can be neither empty nor contain a line feed or carriage return. "
-                "Choose a --token-pattern that matches neither, such as the default"
+                f"can be neither empty nor contain a line feed or carriage return. {fix}"
             )
 
 
