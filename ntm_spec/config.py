@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import math
-import re
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from ntm_spec.instances import (
 )
 from ntm_spec.names import prefix_problems
 from ntm_spec.ranges import CategoricalRange, ParameterRange, closest_name, parse_ranges
+from ntm_spec.schedule import schedule_expression_problem
 
 STRATEGIES = ("Bayesian", "Random", "Hyperband", "Grid")
 CHANNEL_NAMES = ("train", "validation", "test", "auxiliary")
@@ -43,12 +43,10 @@ SPOT_MAX_WAIT_WITHOUT_CHECKPOINTS = 3600
 MAX_TRAINING_RUNTIME_SECONDS = 28 * 24 * 3600
 
 RUN_TIMEOUT_MARGIN_SECONDS = 2 * 3600
-# EventBridge Scheduler expressions: cron(6 fields) or rate(N unit).
 # Cost-allocation tag limits of AWS resource tagging; keys starting with `aws:` are reserved for AWS.
 TAG_KEY_MAX_LENGTH = 128
 TAG_VALUE_MAX_LENGTH = 256
 RESERVED_TAG_PREFIX = "aws:"
-SCHEDULE_EXPRESSION = re.compile(r"^(cron\((\S+ ){5}\S+\)|rate\(([1-9][0-9]*) (minute|minutes|hour|hours|day|days)\))$")
 
 DEFAULTS: dict[str, object] = {
     "stage": "dev",
@@ -83,6 +81,23 @@ DEFAULTS: dict[str, object] = {
     "notifications": {},
     "tags": {},
     "security": {"kms_key_arn": "", "vpc_subnet_ids": [], "vpc_security_group_ids": []},
+}
+
+
+# The keys of each table whose keys are fixed, by dotted path ("" is the top level). A key
+# outside them is most likely misspelt, and ignoring it would run with a default instead.
+# The other tables (ranges, static_hyperparameters, channels, tags, schedule and
+# tuning.hyperband and completion) take names of their own, which their own checks validate.
+FIXED_TABLE_KEYS: dict[str, frozenset[str]] = {
+    "": frozenset(DEFAULTS),
+    "dataset": frozenset(DEFAULTS["dataset"]),  # type: ignore[arg-type]
+    "training": frozenset(DEFAULTS["training"]),  # type: ignore[arg-type]
+    "training.spot": frozenset(DEFAULTS["training"]["spot"]),  # type: ignore[index]
+    "tuning": frozenset(DEFAULTS["tuning"]) | {"random_seed"},  # type: ignore[arg-type]
+    "objective": frozenset(DEFAULTS["objective"]),  # type: ignore[arg-type]
+    "budget": frozenset(DEFAULTS["budget"]),  # type: ignore[arg-type]
+    "notifications": frozenset({"email"}),
+    "security": frozenset(DEFAULTS["security"]),  # type: ignore[arg-type]
 }
 
 
@@ -226,6 +241,7 @@ def load_config(raw: Mapping[str, object]) -> TuningConfig:
     security_groups = reader.string_list("security.vpc_security_group_ids")
     tags = _tags(reader.table("tags"), reader.problems)
     problems = reader.problems
+    problems.extend(_unknown_keys(data))
 
     ranges, range_problems = parse_ranges(raw_ranges)
     problems.extend(range_problems)
@@ -567,6 +583,29 @@ def _is_layer_list(value: object) -> bool:
     return False
 
 
+def _unknown_keys(data: Mapping[str, object]) -> list[Problem]:
+    """Return a problem for each key of a fixed table that the configuration does not define."""
+    problems = []
+    for path, known in FIXED_TABLE_KEYS.items():
+        table: object = data
+        for part in path.split(".") if path else []:
+            table = table.get(part) if isinstance(table, Mapping) else None
+        if not isinstance(table, Mapping):
+            continue
+        for name in sorted(set(table) - known):
+            key = f"{path}.{name}" if path else name
+            kind = "key" if path else "section or key"
+            problems.append(
+                Problem(
+                    key,
+                    table[name],
+                    f"the configuration has no {kind} of that name, so the value would be ignored",
+                    closest_name(name, sorted(known)),
+                )
+            )
+    return problems
+
+
 def _channels(raw: Mapping[str, object], problems: list[Problem]) -> list[Channel]:
     channels = []
     for name, table in raw.items():
@@ -581,6 +620,16 @@ def _channels(raw: Mapping[str, object], problems: list[Problem]) -> list[Channe
                 )
             )
             continue
+        if isinstance(table, Mapping):
+            for setting in sorted(set(table) - {"distribution"}):
+                problems.append(
+                    Problem(
+                        f"{key}.{setting}",
+                        table[setting],
+                        "a channel has only the setting distribution",
+                        closest_name(setting, ["distribution"]),
+                    )
+                )
         distribution = table.get("distribution", "FullyReplicated") if isinstance(table, Mapping) else None
         if distribution not in DISTRIBUTIONS:
             problems.append(
@@ -790,12 +839,17 @@ def _check_schedule(schedule: Mapping[str, object], problems: list[Problem]) -> 
             )
         )
     expression = schedule.get("expression")
-    if not isinstance(expression, str) or not SCHEDULE_EXPRESSION.match(expression):
+    reason = (
+        schedule_expression_problem(expression)
+        if isinstance(expression, str)
+        else "an EventBridge Scheduler expression is cron(MIN HOUR DAY MONTH WEEKDAY YEAR) or rate(N UNIT)"
+    )
+    if reason:
         problems.append(
             Problem(
                 "schedule.expression",
                 expression,
-                "an EventBridge Scheduler expression is cron(MIN HOUR DAY MONTH WEEKDAY YEAR) or rate(N UNIT)",
+                reason,
                 'Write for example "cron(0 3 ? * MON *)" or "rate(7 days)"',
             )
         )

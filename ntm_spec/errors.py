@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 
@@ -16,9 +17,30 @@ class Problem:
     fix: str
 
     def __str__(self) -> str:
+        # A fix that is a question ("Did you mean ...?") keeps its own punctuation.
+        fix = self.fix if self.fix.endswith(("?", ".")) else self.fix + "."
         if self.value is None:
-            return f"{self.key} is missing: {self.rule}. {self.fix}."
-        return f"{self.key}: {self.value!r} is invalid: {self.rule}. {self.fix}."
+            return f"{self.key} is missing: {self.rule}. {fix}"
+        return f"{self.key}: {format_value(self.value)} is invalid: {self.rule}. {fix}"
+
+
+def format_value(value: object) -> str:
+    """Return a value as the message shows it: a table as a TOML inline table, anything else as a Python literal."""
+    if isinstance(value, Mapping):
+        return _toml_inline(value)
+    return repr(value)
+
+
+def _toml_inline(value: object) -> str:
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{key} = {_toml_inline(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_inline(item) for item in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value)
+    return repr(value)
 
 
 class SpecError(ValueError):

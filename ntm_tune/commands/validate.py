@@ -32,12 +32,13 @@ def run(args: argparse.Namespace) -> int:
     from ntm_spec.config_file import apply_overrides, parse_assignment, read_config_file
     from ntm_spec.errors import SpecError
     from ntm_spec.request import build_static_hyperparameters, build_tuning_job_config
+    from ntm_tune.formatting import plural
 
     try:
         pairs = [parse_assignment(text) for text in args.assignments]
         config = load_config(apply_overrides(read_config_file(args.config), pairs))
     except SpecError as error:
-        print(f"{args.config}: {len(error.problems)} problem(s) found:", file=sys.stderr)
+        print(f"{args.config}: {plural(len(error.problems), 'problem')} found:", file=sys.stderr)
         for message in error.messages():
             print(f"  {message}", file=sys.stderr)
         return 2
@@ -54,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
         "StaticHyperParameters": build_static_hyperparameters(config, feature_dim=0)
         | {"feature_dim": "<from manifest>"},
         "channels": {channel.name: channel.distribution for channel in config.channels},
+        "schedule": config.schedule or "none: runs start on new data or by hand",
+        "tags": config.tags,
     }
     print(json.dumps(summary, indent=2))
     return 0

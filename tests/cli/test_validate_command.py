@@ -39,7 +39,7 @@ def test_several_mistakes_all_printed(tmp_path, capsys):
 
     error = capsys.readouterr().err
     assert status == 2
-    assert "4 problem(s) found" in error
+    assert "4 problems found" in error
     for key in (
         "job_name_prefix:",
         "objective.metric:",
@@ -61,6 +61,56 @@ def test_missing_file_is_one_message(tmp_path, capsys):
 
     assert status == 2
     assert "the file does not exist" in capsys.readouterr().err
+
+
+def test_folder_as_config_is_one_message(tmp_path, capsys):
+    status = main(["validate", str(tmp_path)])
+
+    error = capsys.readouterr().err
+    assert status == 2
+    assert "1 problem found" in error
+    assert "the path is a folder. Pass the path of a TOML file" in error
+    assert "Traceback" not in error
+
+
+def test_non_utf8_config_is_one_message(tmp_path, capsys):
+    path = tmp_path / "latin1.toml"
+    path.write_bytes(b'stage = "d\xe9v"\n')
+
+    status = main(["validate", str(path)])
+
+    error = capsys.readouterr().err
+    assert status == 2
+    assert "the file is not UTF-8 text (byte 0xe9 at offset 10). Save it as UTF-8" in error
+
+
+def test_misspelt_override_rejected(capsys):
+    status = main(["validate", str(REPO_ROOT / "config/default.toml"), "--set", "tuning.max_trainig_jobs=5"])
+
+    assert status == 2
+    assert "tuning.max_trainig_jobs: 5 is invalid: the configuration has no key of that name" in (
+        capsys.readouterr().err
+    )
+
+
+def test_schedule_and_tags_shown(tmp_path, capsys):
+    path = tmp_path / "scheduled.toml"
+    path.write_text('[schedule]\nexpression = "rate(7 days)"\n[tags]\nteam = "nlp"\n')
+
+    status = main(["validate", str(path)])
+
+    summary = json.loads(capsys.readouterr().out.split("\n", 1)[1])
+    assert status == 0
+    assert summary["schedule"] == {"expression": "rate(7 days)"}
+    assert summary["tags"] == {"team": "nlp"}
+
+
+def test_synth_stops_on_misspelt_key(tmp_path):
+    result = run_app(tmp_path, {"tuning.max_trainig_jobs": 5})
+
+    assert result.returncode != 0
+    assert "tuning.max_trainig_jobs: 5 is invalid" in result.stderr
+    assert list((tmp_path / "out").glob("**/*")) == []
 
 
 def run_app(tmp_path, context: dict, region: str = "us-east-1") -> subprocess.CompletedProcess:

@@ -75,7 +75,7 @@ RULES = [
         "min below max",
         {"ranges": {"learning_rate": {"min": 0.001, "max": 0.01}}},
         {"ranges": {"learning_rate": {"min": 0.01, "max": 0.001}}},
-        "ranges.learning_rate: {'min': 0.01, 'max': 0.001} is invalid: min must be below max. Swap the bounds or widen the range; a single value belongs under [static_hyperparameters].",
+        "ranges.learning_rate: {min = 0.01, max = 0.001} is invalid: min must be below max. Swap the bounds or widen the range; a single value belongs under [static_hyperparameters].",
     ),
     (
         "categorical values valid for NTM",
@@ -87,7 +87,7 @@ RULES = [
         "unknown hyperparameter names the closest",
         {"ranges": {"learning_rate": {"min": 0.001, "max": 0.01}}},
         {"ranges": {"learning_rat": {"min": 0.001, "max": 0.01}}},
-        "ranges.learning_rat: 'learning_rat' is invalid: NTM has no hyperparameter of that name. Did you mean \"learning_rate\"?.",
+        "ranges.learning_rat: 'learning_rat' is invalid: NTM has no hyperparameter of that name. Did you mean \"learning_rate\"?",
     ),
     (
         "static or tuned, never both",
@@ -132,7 +132,7 @@ RULES = [
         "channels only NTM's",
         {"channels": {"test": {"distribution": "FullyReplicated"}}},
         {"channels": {"valid": {"distribution": "FullyReplicated"}}},
-        "channels.valid: 'valid' is invalid: NTM reads only the channels train, validation, test, auxiliary. Did you mean \"validation\"?.",
+        "channels.valid: 'valid' is invalid: NTM reads only the channels train, validation, test, auxiliary. Did you mean \"validation\"?",
     ),
     (
         "optional channels fully replicated",
@@ -145,6 +145,54 @@ RULES = [
         {"job_name_prefix": "ntm-prod"},
         {"job_name_prefix": "ntm_retune"},
         "job_name_prefix: 'ntm_retune' is invalid: a prefix must be lower-case letters, digits and single hyphens, starting with a letter. Use 1 to 12 lower-case letters, digits and single hyphens, starting with a letter, such as \"ntm-dev\".",
+    ),
+    (
+        "misspelt key rejected, not ignored",
+        {"tuning": {"max_training_jobs": 5}},
+        {"tuning": {"max_trainig_jobs": 5}},
+        'tuning.max_trainig_jobs: 5 is invalid: the configuration has no key of that name, so the value would be ignored. Did you mean "max_training_jobs"?',
+    ),
+    (
+        "misspelt section rejected, not ignored",
+        {"budget": {"max_gpu_hours_per_run": 30.0}},
+        {"budgte": {"max_gpu_hours_per_run": 30.0}},
+        'budgte: {max_gpu_hours_per_run = 30.0} is invalid: the configuration has no section or key of that name, so the value would be ignored. Did you mean "budget"?',
+    ),
+    (
+        "misspelt nested key rejected",
+        {"training": {"spot": {"enabled": False}}},
+        {"training": {"spot": {"enable": True}}},
+        'training.spot.enable: True is invalid: the configuration has no key of that name, so the value would be ignored. Did you mean "enabled"?',
+    ),
+    (
+        "channel has only a distribution",
+        {"channels": {"train": {"distribution": "ShardedByS3Key"}}},
+        {"channels": {"train": {"distribution": "ShardedByS3Key", "distributon": "x"}}},
+        "channels.train.distributon: 'x' is invalid: a channel has only the setting distribution. Did you mean \"distribution\"?",
+    ),
+    (
+        "cron sets one day field to ?",
+        {"schedule": {"expression": "cron(0 3 ? * MON *)"}},
+        {"schedule": {"expression": "cron(0 3 * * MON *)"}},
+        'schedule.expression: \'cron(0 3 * * MON *)\' is invalid: exactly one of the day-of-month and day-of-week fields must be ?. Write for example "cron(0 3 ? * MON *)" or "rate(7 days)".',
+    ),
+    (
+        "cron fields within their ranges",
+        {"schedule": {"expression": "cron(0/15 8-18 ? * MON-FRI *)"}},
+        {"schedule": {"expression": "cron(0 24 ? * MON *)"}},
+        "schedule.expression: 'cron(0 24 ? * MON *)' is invalid: its hours field '24' is not a list of values from 0 to 23, ranges (a-b), steps (a/n) or *. Write for example \"cron(0 3 ? * MON *)\" or \"rate(7 days)\".",
+    ),
+    (
+        "rate of 1 is singular",
+        {"schedule": {"expression": "rate(1 day)"}},
+        {"schedule": {"expression": "rate(1 days)"}},
+        'schedule.expression: \'rate(1 days)\' is invalid: a rate of 1 takes the singular unit, day. Write for example "cron(0 3 ? * MON *)" or "rate(7 days)".',
+    ),
+    (
+        "rate above 1 is plural",
+        {"schedule": {"expression": "rate(12 hours)"}},
+        {"schedule": {"expression": "rate(12 hour)"}},
+        'schedule.expression: \'rate(12 hour)\' is invalid: a rate above 1 takes the plural unit, hours. Write for example "cron(0 3 ? * MON *)" or "rate(7 days)".',
     ),
     (
         "static values are plain, not quoted twice",

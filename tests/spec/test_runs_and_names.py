@@ -73,7 +73,7 @@ def test_override_of_objective_not_allowed():
         )
 
     assert raised.value.messages() == [
-        "overrides.objective: {'metric': 'validation:loss'} is invalid: this setting cannot change per run. "
+        'overrides.objective: {metric = "validation:loss"} is invalid: this setting cannot change per run. '
         "Allowed: num_topics, max_training_jobs, max_parallel_training_jobs, ranges."
     ]
 
