@@ -19,7 +19,7 @@ export CDK_VALIDATION := false
 
 SDK2_VENV := build/sagemaker2-venv
 
-.PHONY: install synth test lint bench bench-synth bench-recordio bench-workflow sdk-fixtures rehearse clean
+.PHONY: install synth test lint bench bench-synth bench-recordio bench-workflow bench-cli-startup sdk-fixtures rehearse clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,7 +44,10 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: bench-synth bench-recordio bench-workflow
+bench: bench-synth bench-recordio bench-workflow bench-cli-startup
+
+bench-cli-startup: install
+	$(BIN)/python benchmarks/bench_cli_startup.py --output docs/benchmarks.md
 
 bench-workflow: install
 	$(BIN)/python benchmarks/bench_workflow.py --output docs/benchmarks.md
@@ -65,9 +68,9 @@ bench-recordio: install $(SDK2_VENV)/.installed
 sdk-fixtures: $(SDK2_VENV)/.installed
 	SAGEMAKER_SUPPRESS_V2_WARNING=1 $(SDK2_VENV)/bin/python benchmarks/make_sdk_fixtures.py
 
-# Rehearses exactly the template that `make synth` wrote.
+# Rehearses exactly the template that `make synth` wrote; CORPUS=FILE picks another corpus.
 rehearse: synth
-	$(BIN)/ntm-tune rehearse --template $(TEMPLATE)
+	$(BIN)/ntm-tune rehearse --template $(TEMPLATE) $(if $(CORPUS),--corpus $(CORPUS))
 
 clean:
 	rm -rf cdk.out .pytest_cache

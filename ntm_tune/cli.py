@@ -42,11 +42,28 @@ def build_parser() -> argparse.ArgumentParser:
         prog="ntm-tune",
         description="Prepare data for, validate and operate the SageMaker NTM tuning stack.",
     )
+    parser.add_argument("--version", action=_VersionAction, help="show the installed version and exit")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module_name in COMMANDS.values():
         module = importlib.import_module(f"ntm_tune.commands.{module_name}")
         module.add_parser(subparsers)
     return parser
+
+
+class _VersionAction(argparse.Action):
+    """Print the installed version and exit; importlib.metadata is loaded only then, so --help stays fast."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)  # type: ignore[arg-type]
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> NoReturn:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            installed = version("ntm-tuning-stack")
+        except PackageNotFoundError:
+            installed = "(not installed)"
+        parser.exit(0, f"{parser.prog} {installed}\n")
 
 
 def main(argv: list[str] | None = None) -> int:

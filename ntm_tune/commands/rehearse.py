@@ -72,7 +72,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--time-limit",
-        type=float,
+        type=_time_limit,
         default=DEFAULT_TIME_LIMIT_SECONDS,
         metavar="SECONDS",
         help="stop the execution if it has not ended after this many seconds "
@@ -94,26 +94,40 @@ def run(args: argparse.Namespace) -> int:
         scenario = load_scenario(args.scenario or DEFAULT_SCENARIO)
     except ScenarioError as error:
         raise UsageError(str(error)) from None
-    if not args.corpus.is_file():
-        raise UsageError(
-            f"corpus {args.corpus} not found. Pass --corpus with a text file that has one document per line. "
-            "The default is lee_background.txt in the shared data folder beside the repository"
-        )
-
     if args.template is not None and not args.template.is_file():
         raise UsageError(f"template {args.template} not found. Run `make synth` first, or leave out --template")
+    # Checked before anything is printed, so that a bad configuration is the only output.
     raw_config = _read_config(args) if args.template is None else {}
+    if not args.corpus.is_file():
+        raise UsageError(
+            f"corpus {args.corpus} not found. Pass --corpus with a text file that has one document per line "
+            "(with make: make rehearse CORPUS=FILE). "
+            "The default is lee_background.txt in the shared data folder beside the repository"
+        )
     return _rehearse(args, scenario, raw_config)
 
 
+def _time_limit(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not seconds >= 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is invalid: expected a number of seconds of at least 1")
+    return seconds
+
+
 def _read_config(args: argparse.Namespace) -> dict[str, object]:
+    from ntm_spec.config import load_config
     from ntm_spec.config_file import apply_overrides, parse_assignment, read_config_file
     from ntm_spec.errors import SpecError
     from ntm_tune.rehearsal import REPO_ROOT
 
     path = args.config or REPO_ROOT / "config" / "default.toml"
     try:
-        return apply_overrides(read_config_file(path), [parse_assignment(text) for text in args.overrides])
+        raw = apply_overrides(read_config_file(path), [parse_assignment(text) for text in args.overrides])
+        load_config(raw)
+        return raw
     except SpecError as error:
         raise UsageError("invalid configuration:\n  " + "\n  ".join(error.messages())) from None
 
@@ -141,7 +155,13 @@ def _rehearse(args: argparse.Namespace, scenario, raw_config: dict[str, object])
             workflow = Workflow.from_template(json.loads(args.template.read_text(encoding="utf-8")))
             print(f"Template: {args.template}")
         else:
+            import os
+
             from ntm_tune.rehearsal.synth import synthesize
+
+            # As `make synth` does: jsii's end-of-life notice for Node.js 20 would otherwise
+            # come out as Python byte strings in the middle of the report.
+            os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
             try:
                 synthesized = synthesize(raw_config, outdir=scratch_path / "cdk.out")

@@ -63,6 +63,8 @@ def run(args: argparse.Namespace) -> int:
     from ntm_spec.runs import apply_overrides, parse_trigger, plan_run
     from ntm_tune.aws import connect, console_execution_url
 
+    # Mistakes in the command line come before any AWS call, so they show without credentials.
+    check_assignments(args.assignments)
     context = connect(args)
     outputs = context.outputs
 
@@ -155,6 +157,22 @@ def validate_function_name(definition: dict) -> str | None:
     if resource.startswith("arn:") and ":lambda:" in resource and ":function:" in resource:
         return resource
     return None
+
+
+def check_assignments(assignments: list[str]) -> None:
+    """Raise UsageError for a `--set` that is not KEY=VALUE or names a setting that cannot change per run."""
+    from ntm_spec.runs import OVERRIDE_KEYS
+
+    for assignment in assignments:
+        key, separator, _ = assignment.partition("=")
+        key = key.strip()
+        if not separator or not key:
+            raise UsageError(f"--set {assignment!r} is invalid: an override is KEY=VALUE, such as num_topics=30")
+        if key.partition(".")[0] not in OVERRIDE_KEYS:
+            raise UsageError(
+                f"--set {assignment!r} is invalid: {key} cannot change per run. "
+                f"Set one of {', '.join(OVERRIDE_KEYS)}, or change the configuration and deploy it"
+            )
 
 
 def build_overrides(assignments: list[str], base_config: dict[str, object]) -> dict[str, object]:

@@ -164,9 +164,9 @@ def select_features(
     min_doc_count = options.min_df if isinstance(options.min_df, Integral) else options.min_df * n_documents
     if max_doc_count < min_doc_count:
         raise UsageError(
-            f"--max-df {options.max_df} is invalid: with {n_documents} documents it allows fewer documents "
-            f"({max_doc_count:g}) than --min-df {options.min_df} requires ({min_doc_count:g}). "
-            "Raise --max-df or lower --min-df"
+            f"--min-df {options.min_df} and --max-df {options.max_df} are invalid together: with "
+            f"{n_documents} documents a word must be in at least {min_doc_count:g} and at most "
+            f"{max_doc_count:g} of them. Lower --min-df or raise --max-df"
         )
 
     keep = (document_frequency <= max_doc_count) & (document_frequency >= min_doc_count)

@@ -79,8 +79,28 @@ def test_start_rejects_setting_not_per_run(deployed, capsys):
 
     error = capsys.readouterr().err
     assert status == 2
-    assert "overrides.tuning.strategy: 'Random' is invalid: this setting cannot change per run" in error
+    assert "--set 'tuning.strategy=Random' is invalid: tuning.strategy cannot change per run" in error
     assert executions(deployed) == []
+
+
+@pytest.mark.parametrize(
+    ("assignment", "fragment"),
+    [
+        ("num_topics", "an override is KEY=VALUE"),
+        ("epochs=5", "epochs cannot change per run. Set one of num_topics, max_training_jobs"),
+    ],
+)
+def test_bad_set_reported_before_credentials(monkeypatch, capsys, assignment, fragment):
+    # No credentials and no Region: the command line is checked before any AWS call.
+    for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_DEFAULT_REGION"):
+        monkeypatch.delenv(variable, raising=False)
+
+    status = main(["start", "--dataset", "news", "--set", assignment])
+
+    error = capsys.readouterr().err
+    assert status == 2
+    assert fragment in error
+    assert "credentials" not in error
 
 
 def test_start_missing_manifest(deployed, capsys):

@@ -267,7 +267,7 @@ def test_short_csv_row_rejected(prepare, workspace):
         (("--stop-words", "."), "--stop-words '.' is invalid: it is a folder"),
         (("--format", "folder"), "the folder is not found"),
         (("--vocabulary", "vocab.txt"), "--vocabulary is invalid for lines input"),
-        (("--min-df", "3", "--max-df", "1"), "--max-df 1 is invalid"),
+        (("--min-df", "3", "--max-df", "1"), "--min-df 3 and --max-df 1 are invalid together"),
     ],
 )
 def test_bad_option_rejected(prepare, workspace, options, fragment):

@@ -88,7 +88,10 @@ def test_only_stop_words_rejected():
 def test_min_df_above_max_df_rejected():
     options = VocabularyOptions(min_df=5, max_df=0.1)
 
-    with pytest.raises(UsageError, match=r"--max-df 0.1 is invalid: with 10 documents it allows fewer documents \(1\)"):
+    with pytest.raises(
+        UsageError,
+        match=r"--min-df 5 and --max-df 0\.1 are invalid together: with 10 documents a word must be in at least 5 and at most 1",
+    ):
         select_features(np.ones(3, np.int64), np.ones(3, np.int64), n_documents=10, options=options)
 
 

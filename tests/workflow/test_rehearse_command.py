@@ -67,10 +67,43 @@ def test_rehearsal_of_failed_job(capsys, corpus, template_file):
 
 
 def test_missing_template_is_usage_error(capsys, tmp_path):
-    status = main(["rehearse", "--template", str(tmp_path / "absent.template.json")])
+    # The corpus is missing too: the template is reported first, with or without the shared data.
+    status = main(
+        [
+            "rehearse",
+            "--template",
+            str(tmp_path / "absent.template.json"),
+            "--corpus",
+            str(tmp_path / "absent.txt"),
+        ]
+    )
 
     assert status == 2
     assert "Run `make synth` first" in capsys.readouterr().err
+
+
+def test_invalid_configuration_is_the_only_output(capsys, tmp_path):
+    config = tmp_path / "bad.toml"
+    config.write_text("[ranges.learning_rate]\nmin = 0.1\nmax = 0.0001\n")
+
+    status = main(["rehearse", "--config", str(config), "--corpus", str(tmp_path / "absent.txt")])
+
+    captured = capsys.readouterr()
+    assert status == 2
+    assert captured.out == ""
+    assert "invalid configuration:" in captured.err
+    assert "ranges.learning_rate: {min = 0.1, max = 0.0001} is invalid: min must be below max" in captured.err
+
+
+@pytest.mark.parametrize("limit", ["0", "-5", "0.01"])
+def test_time_limit_below_one_second_rejected(capsys, limit):
+    with pytest.raises(SystemExit) as raised:
+        main(["rehearse", "--time-limit", limit])
+
+    assert raised.value.code == 2
+    assert f"argument --time-limit: '{limit}' is invalid: expected a number of seconds of at least 1" in (
+        capsys.readouterr().err
+    )
 
 
 def test_missing_corpus_is_usage_error(capsys, tmp_path):
