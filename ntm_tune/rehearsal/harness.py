@@ -56,6 +56,8 @@ OFFLINE_ENVIRONMENT = {
 DEFAULT_TIME_LIMIT_SECONDS = 30.0
 _POLL_SECONDS = 0.02
 _STOP_GRACE_SECONDS = 2.0
+# The queue and rule that receive the stack's events in the emulated account.
+_EVENTS_QUEUE = "rehearsal-run-events"
 
 
 class RehearsalError(AssertionError):
@@ -100,6 +102,8 @@ class RunResult:
     notifications: list[Notification]
     skipped_delays: list[SkippedDelay]
     notes: list[str] = field(default_factory=list)
+    # Events the recorder put on the default bus, as a rule with an SQS target received them.
+    events: list[dict] = field(default_factory=list)
 
     @property
     def states(self) -> list[str]:
@@ -200,8 +204,10 @@ class Rehearsal:
         self.dynamodb = boto3.client("dynamodb")
         self.sns = boto3.client("sns")
         self.events = boto3.client("events")
+        self.sqs = boto3.client("sqs")
         self.stepfunctions = boto3.client("stepfunctions")
         self._create_resources()
+        self._capture_run_events()
 
     def __exit__(self, *exc_info) -> None:
         self._exit_stack.close()
@@ -350,7 +356,24 @@ class Rehearsal:
             summaries=self.summaries(),
             notifications=self.notifications(),
             skipped_delays=list(self.skipped_delays),
+            events=self.run_events(),
         )
+
+    def _capture_run_events(self) -> None:
+        """Send the stack's events on the default bus to a queue, as a downstream consumer's rule would."""
+        self._events_queue_url = self.sqs.create_queue(QueueName=_EVENTS_QUEUE)["QueueUrl"]
+        queue_arn = self.sqs.get_queue_attributes(QueueUrl=self._events_queue_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        self.events.put_rule(Name=_EVENTS_QUEUE, EventPattern=json.dumps({"source": [{"prefix": "ntm-tuning."}]}))
+        self.events.put_targets(Rule=_EVENTS_QUEUE, Targets=[{"Id": "queue", "Arn": queue_arn}])
+
+    def run_events(self) -> list[dict]:
+        """Return every event received so far. They stay in the queue, so a later call returns them again."""
+        messages = self.sqs.receive_message(
+            QueueUrl=self._events_queue_url, MaxNumberOfMessages=10, VisibilityTimeout=0
+        ).get("Messages", [])
+        return [json.loads(message["Body"]) for message in messages]
 
     def records(self) -> list[dict]:
         """Return every item of the run history table, as plain Python values."""

@@ -105,6 +105,14 @@ def format_records(result: RunResult, *, table: str) -> list[str]:
         lines.append("  SNS notifications: none")
     for notification in result.notifications:
         lines.append(f"  SNS notification: {notification.subject}: {notification.message}")
+    if not result.events:
+        lines.append("  EventBridge events: none")
+    for event in result.events:
+        detail = event.get("detail", {})
+        lines.append(
+            f"  EventBridge event on the default bus: {event.get('detail-type')} (source {event.get('source')}), "
+            f"run {detail.get('runId')}, best job {detail.get('bestTrainingJobName')}"
+        )
     return lines
 
 

@@ -62,6 +62,7 @@ def test_completed_run_emits_documented_event(workflow, dataset_dir):
     assert result.status == "SUCCEEDED"
     [record] = result.records
     [event] = events
+    assert result.events == events
     assert event["detail-type"] == DETAIL_TYPE
     assert event["source"] == f"ntm-tuning.{record['stage']}"
     detail = event["detail"]
@@ -112,6 +113,7 @@ def test_failed_run_emits_no_event_but_records_spend(workflow, dataset_dir):
 
     assert result.status == "FAILED"
     assert events == []
+    assert result.events == []
     [record] = result.records
     assert record["trainingJobCount"] == 5
     assert record["trainingJobStatuses"] == {"Failed": 5}

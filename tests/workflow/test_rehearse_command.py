@@ -43,6 +43,7 @@ def test_rehearsal_reports_run(capsys, corpus):
     assert re.search(r"static hyperparameters: .*feature_dim=" + prepared_dim, text)
     assert "outcome                      succeeded" in text
     assert "S3 run summary: s3://" in text
+    assert "EventBridge event on the default bus: NTM Tuning Run Completed (source ntm-tuning." in text
 
 
 @pytest.fixture
@@ -62,6 +63,7 @@ def test_rehearsal_of_failed_job(capsys, corpus, template_file):
     assert "States taken: execution FAILED" in text
     assert "outcome                      failed" in text
     assert "SNS notification: NTM tuning run did not succeed" in text
+    assert "EventBridge events: none" in text
     assert "scenario 'failed-no-best-job'" in lines[-1]
     assert f"Template: {template_file}" in text
 
