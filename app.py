@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import sys
 from pathlib import Path
@@ -10,12 +11,16 @@ from pathlib import Path
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
-from ntm_spec.config import TuningConfig, load_config
+from ntm_spec.config import DEFAULTS, TuningConfig, load_config
 from ntm_spec.config_file import apply_overrides, read_config_file
-from ntm_spec.errors import SpecError
+from ntm_spec.errors import Problem, SpecError
 from stacks.ntm_tuning_stack import NtmTuningStack
 
 STAGE_TAG = "ntm:stage"
+# Context keys that the app reads itself. Every other key that is not the CDK's overrides the configuration.
+APP_CONTEXT_KEYS = ("config", "region")
+# Context keys of the CDK CLI without a ":" or "/" in their name.
+CDK_CONTEXT_KEYS = frozenset({"acknowledged-issue-numbers"})
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent / "config" / "default.toml"
 
 
@@ -55,10 +60,25 @@ def resolve_region(app: cdk.App) -> str:
 
 
 def read_configuration(app: cdk.App) -> dict[str, object]:
-    """Return the configuration file (`-c config=PATH`) with `-c KEY=VALUE` overrides applied."""
+    """Return the configuration file (`-c config=PATH`) with `-c KEY=VALUE` overrides applied.
+
+    Every context key except the app's own and the CDK's is an override, so a misspelt
+    one is rejected by the configuration's rules instead of being ignored.
+    """
     path = Path(app.node.try_get_context("config") or DEFAULT_CONFIG_PATH)
     context = app.node.get_all_context()
-    return apply_overrides(read_config_file(path), ((key, value) for key, value in context.items() if key != "config"))
+    overrides = [(key, value) for key, value in context.items() if key not in APP_CONTEXT_KEYS and not _is_cdk_key(key)]
+    for key, value in overrides:
+        if "." not in key and key not in DEFAULTS and (close := difflib.get_close_matches(key, APP_CONTEXT_KEYS, n=1)):
+            raise SpecError(
+                [Problem(key, value, "the app reads no context key of that name", f'Did you mean "{close[0]}"?')]
+            )
+    return apply_overrides(read_config_file(path), overrides)
+
+
+def _is_cdk_key(key: str) -> bool:
+    """Return whether a context key belongs to the CDK: feature flags, lookups and CLI settings."""
+    return key.startswith("@") or ":" in key or "/" in key or key in CDK_CONTEXT_KEYS
 
 
 if __name__ == "__main__":

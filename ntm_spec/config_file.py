@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ntm_spec.config import DEFAULTS, merge
 from ntm_spec.errors import Problem, SpecError
+from ntm_spec.ranges import closest_name
 
 
 def read_config_file(path: Path) -> dict[str, object]:
@@ -52,7 +53,7 @@ def read_config_file(path: Path) -> dict[str, object]:
 
 
 def apply_overrides(raw: Mapping[str, object], pairs: Iterable[tuple[str, object]]) -> dict[str, object]:
-    """Apply `section.key` = value pairs whose first part names a configuration section.
+    """Apply `section.key` = value pairs. A key outside the configuration is kept, for load_config to reject.
 
     String values are read as TOML values (numbers, booleans, lists) where they
     parse as such, and as text otherwise, so `-c tuning.max_training_jobs=10`
@@ -62,8 +63,6 @@ def apply_overrides(raw: Mapping[str, object], pairs: Iterable[tuple[str, object
     # changes one bound of the ranges in force instead of replacing them all.
     merged = merge(DEFAULTS, raw)
     for key, value in pairs:
-        if key.split(".")[0] not in DEFAULTS:
-            continue
         node: object = parse_value(value)
         for part in reversed(key.split(".")):
             node = {part: node}
@@ -79,10 +78,17 @@ def parse_assignment(text: str) -> tuple[str, str]:
             [Problem("--set", text, "an override is KEY=VALUE", "Write for example tuning.max_training_jobs=10")]
         )
     key = key.strip()
-    if key.split(".")[0] not in DEFAULTS:
-        sections = ", ".join(sorted(DEFAULTS))
+    section = key.split(".")[0]
+    if section not in DEFAULTS:
         raise SpecError(
-            [Problem("--set", text, "the key names no configuration section", f"Start the key with one of: {sections}")]
+            [
+                Problem(
+                    "--set",
+                    text,
+                    "the key names no configuration section or key",
+                    closest_name(section, sorted(DEFAULTS)),
+                )
+            ]
         )
     return key, value.strip()
 

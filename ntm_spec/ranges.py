@@ -115,8 +115,15 @@ def _categorical(
 ) -> tuple[CategoricalRange | None, list[Problem]]:
     unknown = sorted(set(table) - {"values"})
     if unknown:
-        rule = f"a categorical range takes only `values`, not {', '.join(unknown)}"
-        return None, [Problem(key, dict(table), rule, f"List the values, for example values = {list(allowed[:2])}")]
+        return None, [
+            Problem(
+                f"{key}.{extra}",
+                table[extra],
+                "a categorical range has only the key values",
+                closest_name(extra, ["values"]),
+            )
+            for extra in unknown
+        ]
     values = table.get("values")
     if not isinstance(values, list) or not values:
         return None, [
@@ -158,8 +165,15 @@ def _numeric(key: str, name: str, kind: Kind, table: Mapping[str, object]) -> tu
     spec = NTM_HYPERPARAMETERS[name]
     unknown = sorted(set(table) - {"min", "max", "scaling"})
     if unknown:
-        rule = f"a numeric range takes only min, max and scaling, not {', '.join(unknown)}"
-        return None, [Problem(key, dict(table), rule, "Remove the other keys")]
+        return None, [
+            Problem(
+                f"{key}.{extra}",
+                table[extra],
+                "a numeric range has only the keys min, max and scaling",
+                closest_name(extra, ["min", "max", "scaling"]),
+            )
+            for extra in unknown
+        ]
 
     problems: list[Problem] = []
     bounds: dict[str, float] = {}

@@ -68,8 +68,10 @@ def _rate_problem(value: int, unit: str) -> str | None:
 
 
 def _cron_problem(fields: list[str]) -> str | None:
+    if "" in fields:
+        return "a cron expression's fields are separated by single spaces, with none before or after them"
     if len(fields) != len(_FIELDS):
-        return f"a cron expression has 6 fields separated by single spaces, and this one has {len(fields)}"
+        return f"a cron expression has 6 fields, and this one has {len(fields)}"
     for field, text in zip(_FIELDS, fields, strict=True):
         if not all(_is_item(field, item) for item in text.split(",")):
             return (

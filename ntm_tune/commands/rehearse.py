@@ -95,8 +95,18 @@ def run(args: argparse.Namespace) -> int:
     except ScenarioError as error:
         raise UsageError(str(error)) from None
     if args.template is not None and not args.template.is_file():
-        raise UsageError(f"template {args.template} not found. Run `make synth` first, or leave out --template")
-    # Checked before anything is printed, so that a bad configuration is the only output.
+        problem = "is a folder" if args.template.is_dir() else "not found"
+        raise UsageError(
+            f"template {args.template} {problem}. "
+            "Pass the template file that `make synth` wrote, or leave out --template"
+        )
+    if args.template is not None and (args.config is not None or args.overrides):
+        raise UsageError(
+            "--config and --set are invalid with --template: they apply only when rehearse synthesizes the stack. "
+            "Leave out --template, or synthesize with `npx cdk synth -c KEY=VALUE` and pass that template"
+        )
+    # Checked before anything is printed, so that a bad template or configuration is the only output.
+    template_workflow = _read_template(args.template) if args.template is not None else None
     raw_config = _read_config(args) if args.template is None else {}
     if not args.corpus.is_file():
         raise UsageError(
@@ -104,7 +114,22 @@ def run(args: argparse.Namespace) -> int:
             "(with make: make rehearse CORPUS=FILE). "
             "The default is lee_background.txt in the shared data folder beside the repository"
         )
-    return _rehearse(args, scenario, raw_config)
+    return _rehearse(args, scenario, raw_config, template_workflow)
+
+
+def _read_template(path: Path):
+    """Return the workflow of a synthesized template; raise UsageError for any other file."""
+    import json
+
+    from ntm_tune.rehearsal.workflow import Workflow
+
+    try:
+        return Workflow.from_template(json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, KeyError, TypeError, AttributeError, LookupError) as error:
+        raise UsageError(
+            f"template {path} is invalid: it is not a template of this stack ({type(error).__name__}: {error}). "
+            "Pass cdk.out/NtmTuning-STAGE.template.json from `make synth`"
+        ) from None
 
 
 def _time_limit(value: str) -> float:
@@ -132,12 +157,13 @@ def _read_config(args: argparse.Namespace) -> dict[str, object]:
         raise UsageError("invalid configuration:\n  " + "\n  ".join(error.messages())) from None
 
 
-def _rehearse(args: argparse.Namespace, scenario, raw_config: dict[str, object]) -> int:
+def _rehearse(args: argparse.Namespace, scenario, raw_config: dict[str, object], template_workflow) -> int:
     import json
     import logging
     import tempfile
 
     from ntm_spec.errors import SpecError
+    from ntm_tune.formatting import plural
     from ntm_tune.rehearsal.harness import Rehearsal, RehearsalError
     from ntm_tune.rehearsal.report import emulation_banner, format_records, format_request, format_states
     from ntm_tune.rehearsal.workflow import Workflow
@@ -151,8 +177,8 @@ def _rehearse(args: argparse.Namespace, scenario, raw_config: dict[str, object])
 
     with tempfile.TemporaryDirectory(prefix="ntm-rehearsal-") as scratch:
         scratch_path = Path(scratch)
-        if args.template is not None:
-            workflow = Workflow.from_template(json.loads(args.template.read_text(encoding="utf-8")))
+        if template_workflow is not None:
+            workflow = template_workflow
             print(f"Template: {args.template}")
         else:
             import os
@@ -174,7 +200,9 @@ def _rehearse(args: argparse.Namespace, scenario, raw_config: dict[str, object])
         dataset_name = tuning_config["dataset"]["name"]
 
         manifest, dataset_dir = _prepare(args.corpus, scratch_path / "dataset")
-        channels = ", ".join(f"{name} {count} documents" for name, count in manifest.channel_documents.items())
+        channels = ", ".join(
+            f"{name} {plural(count, 'document')}" for name, count in manifest.channel_documents.items()
+        )
         print(f"Dataset prepared from {args.corpus}: feature_dim {manifest.feature_dim}; {channels}")
 
         with Rehearsal(workflow, scenario, time_limit_seconds=args.time_limit) as rehearsal:

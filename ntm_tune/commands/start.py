@@ -161,6 +161,8 @@ def validate_function_name(definition: dict) -> str | None:
 
 def check_assignments(assignments: list[str]) -> None:
     """Raise UsageError for a `--set` that is not KEY=VALUE or names a setting that cannot change per run."""
+    import difflib
+
     from ntm_spec.runs import OVERRIDE_KEYS
 
     for assignment in assignments:
@@ -168,10 +170,13 @@ def check_assignments(assignments: list[str]) -> None:
         key = key.strip()
         if not separator or not key:
             raise UsageError(f"--set {assignment!r} is invalid: an override is KEY=VALUE, such as num_topics=30")
-        if key.partition(".")[0] not in OVERRIDE_KEYS:
+        name = key.partition(".")[0]
+        if name not in OVERRIDE_KEYS:
+            close = difflib.get_close_matches(name, list(OVERRIDE_KEYS), n=1)
+            hint = f'Did you mean "{close[0]}"? ' if close else ""
             raise UsageError(
                 f"--set {assignment!r} is invalid: {key} cannot change per run. "
-                f"Set one of {', '.join(OVERRIDE_KEYS)}, or change the configuration and deploy it"
+                f"{hint}Set one of {', '.join(OVERRIDE_KEYS)}, or change the configuration and deploy it"
             )
 
 

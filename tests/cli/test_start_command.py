@@ -88,6 +88,7 @@ def test_start_rejects_setting_not_per_run(deployed, capsys):
     [
         ("num_topics", "an override is KEY=VALUE"),
         ("epochs=5", "epochs cannot change per run. Set one of num_topics, max_training_jobs"),
+        ("num_topcs=30", 'num_topcs cannot change per run. Did you mean "num_topics"?'),
     ],
 )
 def test_bad_set_reported_before_credentials(monkeypatch, capsys, assignment, fragment):

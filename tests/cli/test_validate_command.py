@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from ntm_tune.cli import main
 from tests.support.synth import REPO_ROOT
 
@@ -105,12 +107,40 @@ def test_schedule_and_tags_shown(tmp_path, capsys):
     assert summary["tags"] == {"team": "nlp"}
 
 
-def test_synth_stops_on_misspelt_key(tmp_path):
-    result = run_app(tmp_path, {"tuning.max_trainig_jobs": 5})
+@pytest.mark.parametrize(
+    ("context", "message"),
+    [
+        ({"tuning.max_trainig_jobs": 5}, "tuning.max_trainig_jobs: 5 is invalid"),
+        ({"stgae": "prod"}, "stgae: 'prod' is invalid: the configuration has no section or key of that name"),
+        ({"tunning.max_training_jobs": 10}, "tunning: {max_training_jobs = 10} is invalid"),
+        (
+            {"conifg": "other.toml"},
+            "conifg: 'other.toml' is invalid: the app reads no context key of that name. Did you mean \"config\"?",
+        ),
+    ],
+)
+def test_synth_stops_on_misspelt_context_key(tmp_path, context, message):
+    result = run_app(tmp_path, context)
 
     assert result.returncode != 0
-    assert "tuning.max_trainig_jobs: 5 is invalid" in result.stderr
+    assert message in result.stderr
     assert list((tmp_path / "out").glob("**/*")) == []
+
+
+def test_synth_ignores_cdk_context_keys(tmp_path):
+    context = {"@aws-cdk/core:newStyleStackSynthesis": True, "aws:cdk:enable-path-metadata": True, "stage": "qa"}
+
+    result = run_app(tmp_path, context)
+
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / "NtmTuning-qa.template.json").is_file()
+
+
+def test_set_with_misspelt_section_names_closest(capsys):
+    status = main(["validate", str(REPO_ROOT / "config/default.toml"), "--set", "tunning.max_training_jobs=5"])
+
+    assert status == 2
+    assert 'the key names no configuration section or key. Did you mean "tuning"?' in capsys.readouterr().err
 
 
 def run_app(tmp_path, context: dict, region: str = "us-east-1") -> subprocess.CompletedProcess:

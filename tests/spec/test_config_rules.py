@@ -171,6 +171,18 @@ RULES = [
         "channels.train.distributon: 'x' is invalid: a channel has only the setting distribution. Did you mean \"distribution\"?",
     ),
     (
+        "misspelt range key named with the closest",
+        {"ranges": {"learning_rate": {"min": 0.001, "max": 0.1, "scaling": "Logarithmic"}}},
+        {"ranges": {"learning_rate": {"min": 0.001, "max": 0.1, "scalng": "Logarithmic"}}},
+        "ranges.learning_rate.scalng: 'Logarithmic' is invalid: a numeric range has only the keys min, max and scaling. Did you mean \"scaling\"?",
+    ),
+    (
+        "misspelt categorical range key named",
+        {"ranges": {"optimizer": {"values": ["adam", "sgd"]}}},
+        {"ranges": {"optimizer": {"value": ["adam", "sgd"]}}},
+        "ranges.optimizer.value: ['adam', 'sgd'] is invalid: a categorical range has only the key values. Did you mean \"values\"?",
+    ),
+    (
         "cron sets one day field to ?",
         {"schedule": {"expression": "cron(0 3 ? * MON *)"}},
         {"schedule": {"expression": "cron(0 3 * * MON *)"}},

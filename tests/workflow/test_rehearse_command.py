@@ -81,7 +81,27 @@ def test_missing_template_is_usage_error(capsys, tmp_path):
     )
 
     assert status == 2
-    assert "Run `make synth` first" in capsys.readouterr().err
+    assert "not found. Pass the template file that `make synth` wrote" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("content", "error_name"), [("hello", "JSONDecodeError"), ("{}", "KeyError")])
+def test_file_that_is_no_template_rejected(capsys, tmp_path, content, error_name):
+    path = tmp_path / "other.json"
+    path.write_text(content)
+
+    status = main(["rehearse", "--template", str(path)])
+
+    captured = capsys.readouterr()
+    assert status == 2
+    assert captured.out == ""
+    assert f"template {path} is invalid: it is not a template of this stack ({error_name}" in captured.err
+
+
+def test_set_with_template_rejected(capsys, template_file):
+    status = main(["rehearse", "--template", str(template_file), "--set", "tuning.max_training_jobs=5"])
+
+    assert status == 2
+    assert "--config and --set are invalid with --template" in capsys.readouterr().err
 
 
 def test_invalid_configuration_is_the_only_output(capsys, tmp_path):
