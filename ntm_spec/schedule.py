@@ -80,6 +80,8 @@ def _cron_problem(fields: list[str]) -> str | None:
                 + ", ranges (a-b), steps (a/n) or *"
             )
     day_of_month, day_of_week = fields[2], fields[4]
+    if "#" in day_of_week and "," in day_of_week:
+        return "a day-of-week field with # takes that one item only, so 3#1,6#3 needs two schedules"
     if (day_of_month == "?") == (day_of_week == "?"):
         return "exactly one of the day-of-month and day-of-week fields must be ?"
     return None

@@ -44,6 +44,7 @@ def test_valid_expression_accepted(expression):
         ("cron(0 3 32 * ? *)", "its day-of-month field '32' is not a list"),
         ("cron(0 3 ? 13 MON *)", "its month field '13' is not a list of values from 1 to 12 or JAN-DEC"),
         ("cron(0 3 ? * MON#6 *)", "its day-of-week field 'MON#6' is not a list"),
+        ("cron(0 3 ? * 2#3,4 *)", "a day-of-week field with # takes that one item only"),
         ("cron(0 3 ? * MON 1969)", "its year field '1969' is not a list of values from 1970 to 2199"),
         ("cron(0 3 ? * MON/0 *)", "its day-of-week field 'MON/0' is not a list"),
         ("cron(0 ? ? * MON *)", "its hours field '?' is not a list"),
