@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ from cdk_nag import AwsSolutionsChecks
 from ntm_spec.config import DEFAULTS, TuningConfig, load_config
 from ntm_spec.config_file import apply_overrides, read_config_file
 from ntm_spec.errors import Problem, SpecError
+from ntm_spec.ranges import closest_match
 from stacks.ntm_tuning_stack import NtmTuningStack
 
 STAGE_TAG = "ntm:stage"
@@ -69,10 +69,9 @@ def read_configuration(app: cdk.App) -> dict[str, object]:
     context = app.node.get_all_context()
     overrides = [(key, value) for key, value in context.items() if key not in APP_CONTEXT_KEYS and not _is_cdk_key(key)]
     for key, value in overrides:
-        if "." not in key and key not in DEFAULTS and (close := difflib.get_close_matches(key, APP_CONTEXT_KEYS, n=1)):
-            raise SpecError(
-                [Problem(key, value, "the app reads no context key of that name", f'Did you mean "{close[0]}"?')]
-            )
+        # A near miss of the app's own keys, such as "conifg", would otherwise read as an unknown section.
+        if "." not in key and key not in DEFAULTS and (hint := closest_match(key, APP_CONTEXT_KEYS)):
+            raise SpecError([Problem(key, value, "the app reads no context key of that name", hint)])
     return apply_overrides(read_config_file(path), overrides)
 
 

@@ -288,9 +288,9 @@ def _spend_fields(sagemaker, description: dict) -> dict[str, object]:
     logged, and the spend fields are left out.
     """
     tuning_job_name = description["HyperParameterTuningJobName"]
-    # NOTE: one DescribeTrainingJob call per training job, in sequence. A run near the
-    # 750-job limit makes 750 calls within the function's 5-minute timeout, which fits at
-    # 0.4 s per call or less; the calls' real latency is not measured.
+    # NOTE: one DescribeTrainingJob call per training job, in sequence. A run of 750 jobs
+    # (the limit) fits the 5-minute timeout only at 0.4 s per call or less, and the calls'
+    # real latency is not measured.
     try:
         training_jobs = [
             sagemaker.describe_training_job(TrainingJobName=name)

@@ -13,43 +13,27 @@ from ntm_spec.ranges import closest_name
 
 def read_config_file(path: Path) -> dict[str, object]:
     """Return the file's tables, or raise SpecError naming the file."""
+
+    def invalid(rule: str, fix: str) -> SpecError:
+        return SpecError([Problem("config", str(path), rule, fix)])
+
     try:
         with path.open("rb") as file:
             return tomllib.load(file)
     except FileNotFoundError:
-        raise SpecError(
-            [Problem("config", str(path), "the file does not exist", "Pass the path of an existing TOML file")]
-        ) from None
+        raise invalid("the file does not exist", "Pass the path of an existing TOML file") from None
     except IsADirectoryError:
-        raise SpecError(
-            [
-                Problem(
-                    "config",
-                    str(path),
-                    "the path is a folder",
-                    "Pass the path of a TOML file, such as config/default.toml",
-                )
-            ]
-        ) from None
+        raise invalid("the path is a folder", "Pass the path of a TOML file, such as config/default.toml") from None
     except OSError as error:
-        raise SpecError(
-            [Problem("config", str(path), f"the file cannot be read ({error.strerror})", "Check its permissions")]
-        ) from None
+        raise invalid(f"the file cannot be read ({error.strerror})", "Check its permissions") from None
     except UnicodeDecodeError as error:
-        raise SpecError(
-            [
-                Problem(
-                    "config",
-                    str(path),
-                    f"the file is not UTF-8 text (byte 0x{error.object[error.start]:02x} at offset {error.start})",
-                    "Save it as UTF-8, as TOML requires",
-                )
-            ]
+        byte = error.object[error.start]
+        raise invalid(
+            f"the file is not UTF-8 text (byte 0x{byte:02x} at offset {error.start})",
+            "Save it as UTF-8, as TOML requires",
         ) from None
     except tomllib.TOMLDecodeError as error:
-        raise SpecError(
-            [Problem("config", str(path), f"the file is not valid TOML ({error})", "Fix the syntax at that line")]
-        ) from None
+        raise invalid(f"the file is not valid TOML ({error})", "Fix the syntax at that line") from None
 
 
 def apply_overrides(raw: Mapping[str, object], pairs: Iterable[tuple[str, object]]) -> dict[str, object]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from ntm_spec.errors import Problem
@@ -50,12 +50,15 @@ class CategoricalRange:
 ParameterRange = NumericRange | CategoricalRange
 
 
+def closest_match(name: str, candidates: Iterable[str]) -> str | None:
+    """Return the hint `Did you mean "NAME"?` for the closest candidate, or None when none is close."""
+    matches = difflib.get_close_matches(name, list(candidates), n=1)
+    return f'Did you mean "{matches[0]}"?' if matches else None
+
+
 def closest_name(name: str, candidates: list[str] | tuple[str, ...]) -> str:
     """Return a hint naming the closest valid name, or listing them all."""
-    matches = difflib.get_close_matches(name, candidates, n=1)
-    if matches:
-        return f'Did you mean "{matches[0]}"?'
-    return "Valid names: " + ", ".join(sorted(candidates))
+    return closest_match(name, candidates) or "Valid names: " + ", ".join(sorted(candidates))
 
 
 def parse_ranges(raw: Mapping[str, object], key_prefix: str = "ranges") -> tuple[list[ParameterRange], list[Problem]]:

@@ -8,6 +8,7 @@ expression references of the EventBridge User Guide.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 WEEKDAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
@@ -16,14 +17,14 @@ _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
 _CRON = re.compile(r"^cron\((.*)\)$")
 
 
+@dataclass(frozen=True)
 class _Field:
     """One cron field: its name, its numeric range and the month or weekday names it takes."""
 
-    def __init__(self, name: str, low: int, high: int, names: tuple[str, ...] = ()):
-        self.name = name
-        self.low = low
-        self.high = high
-        self.names = names
+    name: str
+    low: int
+    high: int
+    names: tuple[str, ...] = ()
 
     def is_value(self, text: str) -> bool:
         if text.isdigit():

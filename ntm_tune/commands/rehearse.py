@@ -118,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _read_template(path: Path):
-    """Return the workflow of a synthesized template; raise UsageError for any other file."""
+    """Return the workflow of a synthesized template, or raise UsageError for any other file."""
     import json
 
     from ntm_tune.rehearsal.workflow import Workflow

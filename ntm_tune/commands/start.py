@@ -161,23 +161,28 @@ def validate_function_name(definition: dict) -> str | None:
 
 def check_assignments(assignments: list[str]) -> None:
     """Raise UsageError for a `--set` that is not KEY=VALUE or names a setting that cannot change per run."""
-    import difflib
-
+    from ntm_spec.ranges import closest_match
     from ntm_spec.runs import OVERRIDE_KEYS
 
     for assignment in assignments:
-        key, separator, _ = assignment.partition("=")
-        key = key.strip()
-        if not separator or not key:
-            raise UsageError(f"--set {assignment!r} is invalid: an override is KEY=VALUE, such as num_topics=30")
+        key, _ = split_assignment(assignment)
         name = key.partition(".")[0]
         if name not in OVERRIDE_KEYS:
-            close = difflib.get_close_matches(name, list(OVERRIDE_KEYS), n=1)
-            hint = f'Did you mean "{close[0]}"? ' if close else ""
+            hint = closest_match(name, OVERRIDE_KEYS)
             raise UsageError(
                 f"--set {assignment!r} is invalid: {key} cannot change per run. "
-                f"{hint}Set one of {', '.join(OVERRIDE_KEYS)}, or change the configuration and deploy it"
+                f"{hint + ' ' if hint else ''}Set one of {', '.join(OVERRIDE_KEYS)}, "
+                "or change the configuration and deploy it"
             )
+
+
+def split_assignment(assignment: str) -> tuple[str, str]:
+    """Return the key and the value text of `KEY=VALUE`, or raise UsageError."""
+    key, separator, text = assignment.partition("=")
+    key = key.strip()
+    if not separator or not key:
+        raise UsageError(f"--set {assignment!r} is invalid: an override is KEY=VALUE, such as num_topics=30")
+    return key, text.strip()
 
 
 def build_overrides(assignments: list[str], base_config: dict[str, object]) -> dict[str, object]:
@@ -194,11 +199,8 @@ def build_overrides(assignments: list[str], base_config: dict[str, object]) -> d
 
     overrides: dict[str, object] = {}
     for assignment in assignments:
-        key, separator, text = assignment.partition("=")
-        key = key.strip()
-        if not separator or not key:
-            raise UsageError(f"--set {assignment!r} is invalid: an override is KEY=VALUE, such as num_topics=30")
-        value = parse_value(text.strip())
+        key, text = split_assignment(assignment)
+        value = parse_value(text)
         head, _, rest = key.partition(".")
         if head != "ranges" or not rest:
             overrides[key] = value
